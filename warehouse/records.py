@@ -1,0 +1,19 @@
+"""What the warehouse hands to publishers: an event with what we know about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from scrapers.model import Event
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    event: Event
+    source_name: str
+    regions: tuple[str, ...]  # region slugs from scrapers.vocab.REGIONS
+    professions: tuple[str, ...]  # profession slugs from scrapers.vocab.PROFESSIONS
+    first_seen: datetime  # aware, UTC
+    last_changed: datetime  # aware, UTC
+    sequence: int  # 0 when first seen, +1 for each change of content
