@@ -1,0 +1,144 @@
+"""The `convene` command. Prefect is imported only by `refresh`, so the rest start fast."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import duckdb
+import typer
+from rich.console import Console
+
+from flows.report import print_query_result, print_refresh, print_sources
+from scrapers import PARSERS
+from scrapers.model import Source
+from scrapers.sources import SourcesError, load_sources
+from warehouse.read import SourceHealth, source_health
+from warehouse.store import connect
+
+if TYPE_CHECKING:
+    from flows.refresh import RefreshOutcome
+
+app = typer.Typer(
+    help="Convene: events for people who change public services, gathered into iCal and RSS feeds.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+SourcesOpt = Annotated[
+    Path, typer.Option("--sources", "-s", help="Sources file (TOML) listing what to fetch.")
+]
+DbOpt = Annotated[Path, typer.Option("--db", help="DuckDB file that keeps events and fetch history.")]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]Error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.command()
+def refresh(
+    sources: SourcesOpt = Path("sources.toml"),
+    db: DbOpt = Path("data/convene.duckdb"),
+    public: Annotated[Path, typer.Option(help="Folder the feeds are published into.")] = Path(
+        "public"
+    ),
+    timeout: Annotated[float, typer.Option(help="Seconds allowed per source.")] = 30.0,
+    base_url: Annotated[
+        str | None, typer.Option(help="Public URL the feeds folder is served at (for links).")
+    ] = None,
+) -> None:
+    """Fetch every enabled source, store events in the database and publish the feeds.
+
+    Runs the Prefect flow `refresh`. With no Prefect server configured it starts a
+    temporary local one (10-20 s); set PREFECT_API_URL to use a running server.
+    Exit status: 0 when at least one source worked, 1 when none did, 2 for bad input.
+    """
+    _check_sources(sources)
+    out.print(f"Refreshing sources from {sources} ...", highlight=False)
+    outcome = _run_flow(sources, db, public, timeout, base_url)
+    print_refresh(out, outcome)
+
+
+def _run_flow(
+    sources: Path, db: Path, public: Path, timeout: float, base_url: str | None
+) -> RefreshOutcome:
+    from flows.refresh import NoSourceWorked
+    from flows.refresh import refresh as refresh_flow
+
+    try:
+        return asyncio.run(
+            refresh_flow(
+                sources_file=str(sources), db=str(db), public=str(public),
+                timeout_seconds=timeout, base_url=base_url,
+            )
+        )
+    except NoSourceWorked as exc:
+        print_refresh(out, exc.outcome)
+        raise fail(exc.reason, code=1) from None
+    except duckdb.IOException as exc:
+        raise fail(_db_busy(db, exc), code=1) from None
+
+
+@app.command("sources")
+def list_sources(sources: SourcesOpt = Path("sources.toml"), db: DbOpt = Path("data/convene.duckdb")) -> None:
+    """List the configured sources with the result of their last fetch."""
+    configured = _check_sources(sources)
+    health: dict[str, SourceHealth] = {}
+    if db.exists():
+        con = _open_read_only(db)
+        try:
+            health = source_health(con)
+        finally:
+            con.close()
+    print_sources(out, configured, health)
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help='SQL to run, e.g. "SELECT count(*) FROM events".')],
+    db: DbOpt = Path("data/convene.duckdb"),
+) -> None:
+    """Run a read-only SQL query against the database and print the result as a table."""
+    if not db.exists():
+        raise fail(f"no database at {db}: run `convene refresh` first")
+    con = _open_read_only(db)
+    try:
+        result = con.execute(sql)
+        columns = [d[0] for d in result.description or []]
+        rows = result.fetchall()
+    except duckdb.Error as exc:
+        raise fail(f"query failed: {str(exc).splitlines()[0]}") from None
+    finally:
+        con.close()
+    print_query_result(out, columns, rows)
+
+
+def _check_sources(path: Path) -> tuple[Source, ...]:
+    try:
+        return load_sources(path, PARSERS.keys())
+    except SourcesError as exc:
+        raise fail(str(exc)) from None
+
+
+def _open_read_only(db: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return connect(db, read_only=True)
+    except duckdb.Error as exc:
+        raise fail(_db_busy(db, exc)) from None
+
+
+def _db_busy(db: Path, exc: Exception) -> str:
+    first = str(exc).splitlines()[0]
+    if "lock" in first.lower():
+        return f"the database {db} is in use by another Convene process; try again when it ends"
+    return f"cannot open the database {db}: {first}"
+
+
+def main() -> None:
+    app()
+

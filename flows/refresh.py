@@ -1,0 +1,118 @@
+"""The `refresh` flow: load sources, fetch, parse, store, publish."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from feeds import publish
+from feeds.write import PublishReport
+from scrapers import PARSERS
+from scrapers.fetch import FetchOutcome, FetchSettings, fetch_all
+from scrapers.model import ParseContext, Source
+from scrapers.pipeline import SourceResult, parse_outcome
+from scrapers.sources import load_sources
+from warehouse.read import published_events
+from warehouse.store import RefreshRun, SourceSummary, connect, save_refresh
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    run_id: str
+    db_path: Path
+    public_dir: Path
+    summaries: tuple[SourceSummary, ...]
+    published: PublishReport
+
+    @property
+    def succeeded(self) -> int:
+        return sum(1 for s in self.summaries if s.status == "ok")
+
+
+class NoSourceWorked(RuntimeError):
+    """Raised after storing and publishing, so the flow run ends Failed."""
+
+    def __init__(self, outcome: RefreshOutcome, reason: str) -> None:
+        super().__init__(reason)
+        self.outcome = outcome
+        self.reason = reason
+
+
+# Sources are fetched inside one task, not one task per source: a Prefect task
+# costs milliseconds of overhead and hundreds of them cost tens of seconds.
+@task(cache_policy=NO_CACHE)
+async def fetch_sources(
+    sources: Sequence[Source], settings: FetchSettings
+) -> dict[str, FetchOutcome]:
+    return await fetch_all(sources, settings)
+
+
+@task(cache_policy=NO_CACHE)
+def parse_sources(
+    sources: Sequence[Source], outcomes: dict[str, FetchOutcome], ctx: ParseContext
+) -> list[SourceResult]:
+    return [parse_outcome(s, outcomes[s.id], PARSERS[s.kind], ctx) for s in sources]
+
+
+@task(cache_policy=NO_CACHE)
+def store_results(
+    db_path: Path, run: RefreshRun, sources: Sequence[Source], results: Sequence[SourceResult]
+) -> list[SourceSummary]:
+    con = connect(db_path)
+    try:
+        return save_refresh(con, run, sources, results)
+    finally:
+        con.close()
+
+
+@task(cache_policy=NO_CACHE)
+def publish_feeds(
+    db_path: Path, public_dir: Path, source_ids: Sequence[str], now: datetime,
+    base_url: str | None,
+) -> PublishReport:
+    con = connect(db_path, read_only=True)
+    try:
+        events = published_events(con, source_ids, now)
+    finally:
+        con.close()
+    return publish(events, public_dir, now, base_url)
+
+
+@flow(name="refresh", log_prints=True)
+async def refresh(
+    sources_file: str = "sources.toml",
+    db: str = "data/convene.duckdb",
+    public: str = "public",
+    timeout_seconds: float = 30.0,
+    base_url: str | None = None,
+) -> RefreshOutcome:
+    """Fetch every enabled source, store its events in DuckDB and publish the feeds."""
+    started = datetime.now(UTC)
+    all_sources = load_sources(Path(sources_file), PARSERS.keys())
+    enabled = [s for s in all_sources if s.enabled]
+    outcomes = await fetch_sources(enabled, FetchSettings(timeout=timeout_seconds))
+    results = parse_sources(enabled, outcomes, ParseContext(now=started))
+    run = RefreshRun(uuid.uuid4().hex, started, datetime.now(UTC), str(sources_file))
+    summaries = store_results(Path(db), run, all_sources, results)
+    report = publish_feeds(
+        Path(db), Path(public), [s.id for s in enabled], run.finished_at, base_url
+    )
+    outcome = RefreshOutcome(run.run_id, Path(db), Path(public), tuple(summaries), report)
+    if enabled and outcome.succeeded == 0:
+        raise NoSourceWorked(outcome, no_source_reason(results))
+    return outcome
+
+
+def no_source_reason(results: Sequence[SourceResult]) -> str:
+    if results and all(r.error_kind == "offline" for r in results):
+        return (
+            "no source could be reached: this machine looks offline (no DNS answers). "
+            "Try the bundled samples: convene refresh --sources examples/sample-sources.toml"
+        )
+    return "no source succeeded: see the error column above for each source's reason"

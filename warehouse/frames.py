@@ -1,0 +1,121 @@
+"""Events and posts as Arrow tables, with content hashes.
+
+DuckDB loads Arrow tables about a thousand times faster than `executemany`,
+and rows with the same key must be collapsed first: DuckDB would silently keep
+one of two rows with the same key in a single upsert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from scrapers.model import Event, Post
+
+TS = pa.timestamp("us", tz="UTC")
+
+EVENT_SCHEMA = pa.schema(
+    [
+        ("source_id", pa.string()),
+        ("source_uid", pa.string()),
+        ("title", pa.string()),
+        ("start_at", TS),
+        ("end_at", TS),
+        ("all_day", pa.bool_()),
+        ("timezone", pa.string()),
+        ("url", pa.string()),
+        ("description", pa.string()),
+        ("location_name", pa.string()),
+        ("address", pa.string()),
+        ("postcode", pa.string()),
+        ("lat", pa.float64()),
+        ("lon", pa.float64()),
+        ("attendance", pa.string()),
+        ("status", pa.string()),
+        ("organiser", pa.string()),
+        ("categories", pa.list_(pa.string())),
+        ("content_hash", pa.string()),
+    ]
+)
+
+POST_SCHEMA = pa.schema(
+    [
+        ("source_id", pa.string()),
+        ("source_uid", pa.string()),
+        ("title", pa.string()),
+        ("url", pa.string()),
+        ("published", TS),
+        ("summary", pa.string()),
+        ("author", pa.string()),
+        ("content_hash", pa.string()),
+    ]
+)
+
+
+def _hash(row: dict[str, Any]) -> str:
+    def default(value: object) -> str:
+        if isinstance(value, datetime):
+            return value.isoformat()
+        raise TypeError(f"cannot hash {type(value).__name__}")
+
+    text = json.dumps(row, sort_keys=True, default=default, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def event_row(event: Event) -> dict[str, Any]:
+    loc = event.location
+    row: dict[str, Any] = {
+        "source_id": event.source_id,
+        "source_uid": event.source_uid,
+        "title": event.title,
+        "start_at": event.start,
+        "end_at": event.end,
+        "all_day": event.all_day,
+        "timezone": event.timezone,
+        "url": event.url,
+        "description": event.description,
+        "location_name": loc.name if loc else None,
+        "address": loc.address if loc else None,
+        "postcode": loc.postcode if loc else None,
+        "lat": loc.lat if loc else None,
+        "lon": loc.lon if loc else None,
+        "attendance": event.attendance,
+        "status": event.status,
+        "organiser": event.organiser,
+        "categories": list(event.categories),
+    }
+    row["content_hash"] = _hash(row)
+    return row
+
+
+def post_row(post: Post) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "source_id": post.source_id,
+        "source_uid": post.source_uid,
+        "title": post.title,
+        "url": post.url,
+        "published": post.published,
+        "summary": post.summary,
+        "author": post.author,
+    }
+    row["content_hash"] = _hash(row)
+    return row
+
+
+def _unique(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    # Last one wins, deterministically, so a re-run gives the same table.
+    keyed = {(r["source_id"], r["source_uid"]): r for r in rows}
+    return list(keyed.values())
+
+
+def events_table(events: Sequence[Event]) -> pa.Table:
+    return pa.Table.from_pylist(_unique(event_row(e) for e in events), schema=EVENT_SCHEMA)
+
+
+def posts_table(posts: Sequence[Post]) -> pa.Table:
+    return pa.Table.from_pylist(_unique(post_row(p) for p in posts), schema=POST_SCHEMA)

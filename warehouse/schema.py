@@ -1,0 +1,137 @@
+"""DuckDB schema, created and changed only by numbered migrations.
+
+Each migration runs once, inside a transaction, and is recorded in
+`schema_migrations`; never edit a released migration, add a new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "sources, refreshes, fetch runs, events and posts",
+        """
+        CREATE TABLE sources (
+            id VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            organiser VARCHAR NOT NULL,
+            url VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            regions VARCHAR[] NOT NULL,
+            professions VARCHAR[] NOT NULL,
+            enabled BOOLEAN NOT NULL,
+            timezone VARCHAR NOT NULL,
+            updated_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE refreshes (
+            run_id VARCHAR PRIMARY KEY,
+            started_at TIMESTAMPTZ NOT NULL,
+            finished_at TIMESTAMPTZ NOT NULL,
+            sources_file VARCHAR NOT NULL,
+            sources_ok INTEGER NOT NULL,
+            sources_failed INTEGER NOT NULL
+        );
+        CREATE TABLE fetch_runs (
+            run_id VARCHAR NOT NULL,
+            source_id VARCHAR NOT NULL,
+            fetched_at TIMESTAMPTZ NOT NULL,
+            status VARCHAR NOT NULL,          -- ok | fetch-error | parse-error
+            http_status INTEGER,
+            duration_ms DOUBLE NOT NULL,
+            bytes BIGINT NOT NULL,
+            body_sha256 VARCHAR,
+            events_found INTEGER NOT NULL,
+            posts_found INTEGER NOT NULL,
+            events_new INTEGER NOT NULL,
+            events_updated INTEGER NOT NULL,
+            events_removed INTEGER NOT NULL,
+            warnings VARCHAR[] NOT NULL,
+            error VARCHAR,
+            PRIMARY KEY (run_id, source_id)
+        );
+        CREATE TABLE events (
+            source_id VARCHAR NOT NULL,
+            source_uid VARCHAR NOT NULL,
+            title VARCHAR NOT NULL,
+            start_at TIMESTAMPTZ NOT NULL,
+            end_at TIMESTAMPTZ,
+            all_day BOOLEAN NOT NULL,
+            timezone VARCHAR,
+            url VARCHAR,
+            description VARCHAR,
+            location_name VARCHAR,
+            address VARCHAR,
+            postcode VARCHAR,
+            lat DOUBLE,
+            lon DOUBLE,
+            attendance VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,
+            organiser VARCHAR,
+            categories VARCHAR[] NOT NULL,
+            content_hash VARCHAR NOT NULL,
+            sequence INTEGER NOT NULL,
+            first_seen TIMESTAMPTZ NOT NULL,
+            last_changed TIMESTAMPTZ NOT NULL,
+            removed_at TIMESTAMPTZ,           -- set when the source stops listing it
+            PRIMARY KEY (source_id, source_uid)
+        );
+        CREATE TABLE posts (
+            source_id VARCHAR NOT NULL,
+            source_uid VARCHAR NOT NULL,
+            title VARCHAR NOT NULL,
+            url VARCHAR,
+            published TIMESTAMPTZ,
+            summary VARCHAR,
+            author VARCHAR,
+            content_hash VARCHAR NOT NULL,
+            first_seen TIMESTAMPTZ NOT NULL,
+            last_changed TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (source_id, source_uid)
+        );
+        """,
+    ),
+)
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, description VARCHAR NOT NULL,"
+        " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+    )
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply every migration not yet applied; returns the versions applied now."""
+    applied: list[int] = []
+    done = current_version(con)
+    for migration in MIGRATIONS:
+        if migration.version <= done:
+            continue
+        con.begin()
+        try:
+            con.execute(migration.sql)
+            con.execute(
+                "INSERT INTO schema_migrations (version, description) VALUES (?, ?)",
+                [migration.version, migration.description],
+            )
+            con.commit()
+        except Exception:
+            con.rollback()
+            raise
+        applied.append(migration.version)
+    return applied

@@ -1,0 +1,233 @@
+"""Writes and reads of the DuckDB file. One transaction per refresh."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from scrapers.model import Source
+from scrapers.pipeline import SourceResult
+from warehouse.frames import EVENT_SCHEMA, events_table, posts_table
+from warehouse.schema import migrate
+
+
+@dataclass(frozen=True)
+class RefreshRun:
+    run_id: str
+    started_at: datetime
+    finished_at: datetime
+    sources_file: str
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    source_id: str
+    name: str
+    status: str
+    events_found: int
+    posts_found: int
+    new: int
+    updated: int
+    removed: int
+    error: str | None
+
+
+def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database; a writable connection also brings the schema up to date."""
+    if read_only:
+        con = duckdb.connect(str(path), read_only=True)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def save_refresh(
+    con: duckdb.DuckDBPyConnection,
+    run: RefreshRun,
+    sources: Sequence[Source],
+    results: Sequence[SourceResult],
+) -> list[SourceSummary]:
+    """Store one refresh atomically: a crash part-way leaves the previous state."""
+    con.begin()
+    try:
+        _upsert_sources(con, sources, run.finished_at)
+        summaries = _store_results(con, run, results)
+        _insert_refresh(con, run, summaries)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return summaries
+
+
+def _store_results(
+    con: duckdb.DuckDBPyConnection, run: RefreshRun, results: Sequence[SourceResult]
+) -> list[SourceSummary]:
+    ok = [r for r in results if r.status == "ok"]
+    incoming = events_table([e for r in ok for e in r.parsed.events])
+    con.register("incoming_events", incoming)
+    con.register("incoming_posts", posts_table([p for r in ok for p in r.parsed.posts]))
+    try:
+        new, updated = _count_changes(con)
+        removed = _mark_removed(con, [r.source.id for r in ok], run.finished_at)
+        _upsert_events(con, run.finished_at)
+        _upsert_posts(con, run.finished_at)
+    finally:
+        con.unregister("incoming_events")
+        con.unregister("incoming_posts")
+    summaries = [_summary(r, new, updated, removed) for r in results]
+    _insert_fetch_runs(con, run, results, summaries)
+    return summaries
+
+
+def _summary(r: SourceResult, new: Counter[str], updated: Counter[str], removed: Counter[str]) -> SourceSummary:
+    sid = r.source.id
+    return SourceSummary(
+        sid, r.source.name, r.status, len(r.parsed.events), len(r.parsed.posts),
+        new[sid], updated[sid], removed[sid], r.error,
+    )
+
+
+def _count_changes(con: duckdb.DuckDBPyConnection) -> tuple[Counter[str], Counter[str]]:
+    rows = con.execute(
+        """
+        SELECT i.source_id,
+               count(*) FILTER (WHERE e.source_uid IS NULL),
+               count(*) FILTER (WHERE e.source_uid IS NOT NULL
+                                AND (e.content_hash <> i.content_hash OR e.removed_at IS NOT NULL))
+        FROM incoming_events i
+        LEFT JOIN events e ON e.source_id = i.source_id AND e.source_uid = i.source_uid
+        GROUP BY i.source_id
+        """
+    ).fetchall()
+    return Counter({r[0]: r[1] for r in rows}), Counter({r[0]: r[2] for r in rows})
+
+
+def _mark_removed(
+    con: duckdb.DuckDBPyConnection, ok_ids: list[str], now: datetime
+) -> Counter[str]:
+    # Only sources fetched and parsed this run can drop events: a failing source
+    # keeps what it had.
+    if not ok_ids:
+        return Counter()
+    rows = con.execute(
+        """
+        UPDATE events SET removed_at = $now, last_changed = $now, sequence = sequence + 1
+        WHERE removed_at IS NULL AND list_contains($ids, source_id)
+          AND NOT EXISTS (SELECT 1 FROM incoming_events i
+                          WHERE i.source_id = events.source_id AND i.source_uid = events.source_uid)
+        RETURNING source_id
+        """,
+        {"now": now, "ids": ok_ids},
+    ).fetchall()
+    return Counter(r[0] for r in rows)
+
+
+_EVENT_COLS = [f.name for f in EVENT_SCHEMA]
+
+
+def _upsert_events(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    cols = ", ".join(_EVENT_COLS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _EVENT_COLS[2:])
+    con.execute(
+        f"""
+        INSERT INTO events ({cols}, sequence, first_seen, last_changed, removed_at)
+        SELECT {cols}, 0, $now, $now, NULL FROM incoming_events
+        ON CONFLICT (source_id, source_uid) DO UPDATE SET {updates},
+            sequence = events.sequence + 1, last_changed = excluded.last_changed,
+            removed_at = NULL
+        WHERE events.content_hash <> excluded.content_hash OR events.removed_at IS NOT NULL
+        """,
+        {"now": now},
+    )
+
+
+def _upsert_posts(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    con.execute(
+        """
+        INSERT INTO posts
+        SELECT source_id, source_uid, title, url, published, summary, author, content_hash,
+               $now, $now
+        FROM incoming_posts
+        ON CONFLICT (source_id, source_uid) DO UPDATE SET
+            title = excluded.title, url = excluded.url, published = excluded.published,
+            summary = excluded.summary, author = excluded.author,
+            content_hash = excluded.content_hash, last_changed = excluded.last_changed
+        WHERE posts.content_hash <> excluded.content_hash
+        """,
+        {"now": now},
+    )
+
+
+def _upsert_sources(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[Source], now: datetime
+) -> None:
+    table = pa.Table.from_pylist(
+        [
+            {
+                "id": s.id, "name": s.name, "organiser": s.organiser, "url": s.url,
+                "kind": s.kind, "regions": list(s.regions), "professions": list(s.professions),
+                "enabled": s.enabled, "timezone": s.timezone, "updated_at": now,
+            }
+            for s in sources
+        ]
+    )
+    con.register("incoming_sources", table)
+    try:
+        con.execute(
+            """
+            INSERT OR REPLACE INTO sources
+            SELECT id, name, organiser, url, kind, regions, professions, enabled, timezone,
+                   updated_at
+            FROM incoming_sources
+            """
+        )
+    finally:
+        con.unregister("incoming_sources")
+
+
+def _insert_fetch_runs(
+    con: duckdb.DuckDBPyConnection,
+    run: RefreshRun,
+    results: Sequence[SourceResult],
+    summaries: Sequence[SourceSummary],
+) -> None:
+    rows = [
+        {
+            "run_id": run.run_id, "source_id": r.source.id, "fetched_at": run.finished_at,
+            "status": r.status, "http_status": r.http_status, "duration_ms": r.seconds * 1000,
+            "bytes": r.bytes, "body_sha256": r.body_sha256, "events_found": s.events_found,
+            "posts_found": s.posts_found, "events_new": s.new, "events_updated": s.updated,
+            "events_removed": s.removed, "warnings": list(r.parsed.warnings), "error": r.error,
+        }
+        for r, s in zip(results, summaries, strict=True)
+    ]
+    if not rows:
+        return
+    con.register("incoming_runs", pa.Table.from_pylist(rows))
+    try:
+        con.execute("INSERT INTO fetch_runs BY NAME SELECT * FROM incoming_runs")
+    finally:
+        con.unregister("incoming_runs")
+
+
+def _insert_refresh(
+    con: duckdb.DuckDBPyConnection, run: RefreshRun, summaries: Sequence[SourceSummary]
+) -> None:
+    ok = sum(1 for s in summaries if s.status == "ok")
+    con.execute(
+        "INSERT INTO refreshes VALUES (?, ?, ?, ?, ?, ?)",
+        [run.run_id, run.started_at, run.finished_at, run.sources_file, ok, len(summaries) - ok],
+    )
+
+
