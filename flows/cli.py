@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from flows.report import print_query_result, print_refresh, print_sources
-from scrapers import PARSERS
+from scrapers.registry import PARSERS
 from scrapers.model import Source
 from scrapers.sources import SourcesError, load_sources
 from warehouse.read import SourceHealth, source_health

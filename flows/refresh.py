@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from feeds import publish
 from feeds.write import PublishReport
-from scrapers import PARSERS
+from scrapers.registry import PARSERS
 from scrapers.fetch import FetchOutcome, FetchSettings, fetch_all
 from scrapers.model import ParseContext, Source
 from scrapers.pipeline import SourceResult, parse_outcome

@@ -1,14 +1,2 @@
-"""Source kinds and their parsers: the one registry.
-
-Adding a source kind means writing a pure parser and adding one line here.
-"""
-
-from __future__ import annotations
-
-from scrapers import feed, ical
-from scrapers.model import Parser
-
-PARSERS: dict[str, Parser] = {
-    "ical": ical.parse,
-    "feed": feed.parse,
-}
+"""Fetching and pure parsing of event sources. The kind → parser registry is
+`scrapers.registry.PARSERS`; nothing here imports Prefect or DuckDB."""
