@@ -2,7 +2,6 @@
 
 Adding a source kind means writing a pure parser and adding one line here.
 """
-"""
 
 from __future__ import annotations
 
