@@ -1,0 +1,119 @@
+"""Write the published feeds to a folder, each file replaced atomically.
+
+Subscribers' calendar apps fetch these files at any moment; an atomic replace
+means they see either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from feeds.ical import render_ics
+from feeds.page import render_index
+from feeds.rss import render_rss
+from feeds.specs import FeedSpec, feed_specs, selects, spec_for_slug
+from warehouse.records import StoredEvent
+
+# Static hosts serve what they can read; mkstemp's private 0600 would hide the file.
+FILE_MODE = 0o644
+FEED_SUFFIXES = (".ics", ".xml")
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    out_dir: Path
+    files: tuple[Path, ...]  # every file written, in the order written
+    feed_count: int  # feeds with events this run (listed on the index page)
+    event_count: int
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes the rename itself durable; not possible on every platform, and a
+    # failure here loses nothing that the replace has not already made visible.
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data`: temp file in the same folder, fsync, rename."""
+    path = Path(path)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.chmod(FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _write_feed(
+    spec: FeedSpec,
+    events: Sequence[StoredEvent],
+    out_dir: Path,
+    now: datetime,
+    base_url: str | None,
+) -> list[Path]:
+    ics, xml = (out_dir / f"{spec.slug}{suffix}" for suffix in FEED_SUFFIXES)
+    write_atomic(ics, render_ics(spec, events, now))
+    write_atomic(xml, render_rss(spec, events, now, base_url))
+    return [ics, xml]
+
+
+def _stale_specs(out_dir: Path, current: Sequence[FeedSpec]) -> list[FeedSpec]:
+    """Feeds an earlier run wrote that have no events now.
+
+    They are kept and rewritten empty rather than deleted: a subscriber's calendar
+    app treats a 404 as an error (some drop the subscription), while an empty feed
+    simply clears the old events. Whether to retire them for good is left to a later
+    issue. Files whose slug is no longer in the vocabulary are left untouched.
+    """
+    known = {spec.slug for spec in current}
+    slugs = {path.stem for suffix in FEED_SUFFIXES for path in out_dir.glob(f"*{suffix}")}
+    stale = (spec_for_slug(slug) for slug in sorted(slugs - known))
+    return [spec for spec in stale if spec is not None]
+
+
+def publish(
+    events: Sequence[StoredEvent],
+    out_dir: Path,
+    now: datetime,
+    base_url: str | None = None,
+) -> PublishReport:
+    """Write {slug}.ics and {slug}.xml for every feed, then index.html."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    specs = feed_specs(events)
+    written: list[Path] = []
+    counts: list[tuple[FeedSpec, int]] = []
+    for spec in specs:
+        selected = [stored for stored in events if selects(spec, stored)]
+        written += _write_feed(spec, selected, out_dir, now, base_url)
+        counts.append((spec, len(selected)))
+    for spec in _stale_specs(out_dir, specs):
+        written += _write_feed(spec, [], out_dir, now, base_url)
+    # Last, so the page never links to a feed that is not on disk yet.
+    index = out_dir / "index.html"
+    write_atomic(index, render_index(counts, now, base_url))
+    written.append(index)
+    return PublishReport(
+        out_dir=out_dir,
+        files=tuple(written),
+        feed_count=len(specs),
+        event_count=len(events),
+    )
