@@ -1,0 +1,41 @@
+# Two commands do the whole set-up on a fresh machine with Python 3.11+ and make:
+#   make run    refresh every source in sources.toml and publish feeds into public/
+#   make test   run the test suite (offline)
+# uv is bootstrapped into .tools/ when it is not on PATH; dependencies come from uv.lock
+# into the project-local .venv/.
+
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+
+.PHONY: run sample test lint check setup clean
+
+run: .venv/.synced
+	.venv/bin/convene refresh $(ARGS)
+
+sample: .venv/.synced
+	.venv/bin/convene refresh --sources examples/sample-sources.toml $(ARGS)
+
+test: .venv/.synced
+	.venv/bin/pytest $(ARGS)
+
+lint: .venv/.synced
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+check: lint test
+
+setup: .venv/.synced
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --python $(PYTHON)
+	touch $@
+
+clean:
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
