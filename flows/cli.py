@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 
 from flows.report import print_query_result, print_refresh, print_sources
-from scrapers.registry import PARSERS
 from scrapers.model import Source
+from scrapers.registry import PARSERS
 from scrapers.sources import SourcesError, load_sources
 from warehouse.read import SourceHealth, source_health
 from warehouse.store import connect
@@ -32,7 +32,9 @@ err = Console(stderr=True)
 SourcesOpt = Annotated[
     Path, typer.Option("--sources", "-s", help="Sources file (TOML) listing what to fetch.")
 ]
-DbOpt = Annotated[Path, typer.Option("--db", help="DuckDB file that keeps events and fetch history.")]
+DbOpt = Annotated[
+    Path, typer.Option("--db", help="DuckDB file that keeps events and fetch history.")
+]
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -73,8 +75,11 @@ def _run_flow(
     try:
         return asyncio.run(
             refresh_flow(
-                sources_file=str(sources), db=str(db), public=str(public),
-                timeout_seconds=timeout, base_url=base_url,
+                sources_file=str(sources),
+                db=str(db),
+                public=str(public),
+                timeout_seconds=timeout,
+                base_url=base_url,
             )
         )
     except NoSourceWorked as exc:
@@ -85,7 +90,9 @@ def _run_flow(
 
 
 @app.command("sources")
-def list_sources(sources: SourcesOpt = Path("sources.toml"), db: DbOpt = Path("data/convene.duckdb")) -> None:
+def list_sources(
+    sources: SourcesOpt = Path("sources.toml"), db: DbOpt = Path("data/convene.duckdb")
+) -> None:
     """List the configured sources with the result of their last fetch."""
     configured = _check_sources(sources)
     health: dict[str, SourceHealth] = {}
@@ -141,4 +148,3 @@ def _db_busy(db: Path, exc: Exception) -> str:
 
 def main() -> None:
     app()
-

@@ -13,10 +13,10 @@ from prefect.cache_policies import NO_CACHE
 
 from feeds import publish
 from feeds.write import PublishReport
-from scrapers.registry import PARSERS
 from scrapers.fetch import FetchOutcome, FetchSettings, fetch_all
 from scrapers.model import ParseContext, Source
 from scrapers.pipeline import SourceResult, parse_outcome
+from scrapers.registry import PARSERS
 from scrapers.sources import load_sources
 from warehouse.read import published_events
 from warehouse.store import RefreshRun, SourceSummary, connect, save_refresh
@@ -73,7 +73,10 @@ def store_results(
 
 @task(cache_policy=NO_CACHE)
 def publish_feeds(
-    db_path: Path, public_dir: Path, source_ids: Sequence[str], now: datetime,
+    db_path: Path,
+    public_dir: Path,
+    source_ids: Sequence[str],
+    now: datetime,
     base_url: str | None,
 ) -> PublishReport:
     con = connect(db_path, read_only=True)

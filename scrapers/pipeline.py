@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from scrapers.fetch import Fetched, FetchOutcome
-from scrapers.model import ParseContext, ParseResult, Parser, Source
+from scrapers.model import ParseContext, Parser, ParseResult, Source
 
 Status = Literal["ok", "fetch-error", "parse-error"]
 
@@ -30,16 +30,30 @@ def parse_outcome(
 ) -> SourceResult:
     if not isinstance(outcome, Fetched):
         return SourceResult(
-            source, "fetch-error", outcome.http_status, outcome.seconds, 0,
-            ParseResult(), outcome.reason, None, outcome.kind,
+            source,
+            "fetch-error",
+            outcome.http_status,
+            outcome.seconds,
+            0,
+            ParseResult(),
+            outcome.reason,
+            None,
+            outcome.kind,
         )
     parsed = parser(source, outcome.body, ctx)
     digest = hashlib.sha256(outcome.body).hexdigest()
     size = len(outcome.body)
     if parsed.error is not None:
         return SourceResult(
-            source, "parse-error", outcome.http_status, outcome.seconds, size,
-            ParseResult(warnings=parsed.warnings), parsed.error, digest, "parse",
+            source,
+            "parse-error",
+            outcome.http_status,
+            outcome.seconds,
+            size,
+            ParseResult(warnings=parsed.warnings),
+            parsed.error,
+            digest,
+            "parse",
         )
     return SourceResult(
         source, "ok", outcome.http_status, outcome.seconds, size, parsed, None, digest

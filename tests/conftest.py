@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from httpserver import LocalServer, serve
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,3 +33,23 @@ def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
 def local_server(tmp_path: Path) -> Iterator[LocalServer]:
     with serve(SAMPLES, slow_seconds=3.0) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """Start Prefect's temporary API once for the whole session: it costs 10-20 s."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    import flows  # noqa: F401  (sets Prefect's telemetry switches before import)
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+def sample_sources_over_http(server: LocalServer, folder: Path, extra: str = "") -> Path:
+    """The bundled sample sources, served by the local HTTP server instead of read as files."""
+    text = (SAMPLES / "sample-sources.toml").read_text(encoding="utf-8")
+    text = text.replace('url = "samples/', f'url = "{server.base_url}/samples/')
+    path = folder / "sources.toml"
+    path.write_text(text + extra, encoding="utf-8")
+    return path

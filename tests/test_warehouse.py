@@ -24,8 +24,14 @@ B = Source("b", "Source B", "Org B", "https://b.example/feed", "feed", ("wales",
 def _event(uid: str, title: str, days: int, source: Source = A) -> Event:
     start = NOW + timedelta(days=days)
     return Event(
-        source.id, uid, title, start, start + timedelta(hours=2), timezone="Europe/London",
-        location=Location("Venue", "1 Road", "SW1A 2AA", 51.5, -0.12), categories=("x",),
+        source.id,
+        uid,
+        title,
+        start,
+        start + timedelta(hours=2),
+        timezone="Europe/London",
+        location=Location("Venue", "1 Road", "SW1A 2AA", 51.5, -0.12),
+        categories=("x",),
     )
 
 
@@ -67,7 +73,8 @@ def test_refresh_is_idempotent_and_counts_new(con: duckdb.DuckDBPyConnection) ->
     post = Post("b", "p1", "A post", "https://b.example/p1", NOW, "Summary", "Ann")
     first = save_refresh(con, _run(1), [A, B], [_ok(A, events), _ok(B, [], (post,))])
     assert [(s.source_id, s.new, s.updated, s.removed) for s in first] == [
-        ("a", 2, 0, 0), ("b", 0, 0, 0)
+        ("a", 2, 0, 0),
+        ("b", 0, 0, 0),
     ]
     before = con.execute("SELECT * FROM events ORDER BY source_uid").fetchall()
     second = save_refresh(con, _run(2), [A, B], [_ok(A, events), _ok(B, [], (post,))])
@@ -93,14 +100,18 @@ def test_changed_and_dropped_events(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_failing_source_keeps_its_events(con: duckdb.DuckDBPyConnection) -> None:
-    save_refresh(con, _run(1), [A, B], [_ok(A, [_event("1", "One", 1)]),
-                                        _ok(B, [_event("9", "Nine", 3, B)])])
-    summaries = save_refresh(con, _run(2), [A, B], [_failed(A), _ok(B, [_event("9", "Nine", 3, B)])])
+    save_refresh(
+        con, _run(1), [A, B], [_ok(A, [_event("1", "One", 1)]), _ok(B, [_event("9", "Nine", 3, B)])]
+    )
+    summaries = save_refresh(
+        con, _run(2), [A, B], [_failed(A), _ok(B, [_event("9", "Nine", 3, B)])]
+    )
     assert summaries[0].status == "fetch-error" and summaries[0].error == "HTTP 500"
     assert _counts(con) == (2, 0)
     published = published_events(con, ["a", "b"], NOW)
     assert [(p.event.source_uid, p.regions, p.source_name) for p in published] == [
-        ("1", ("london",), "Source A"), ("9", ("wales",), "Source B")
+        ("1", ("london",), "Source A"),
+        ("9", ("wales",), "Source B"),
     ]
     health = source_health(con)
     assert health["a"].status == "fetch-error" and health["a"].events_stored == 1

@@ -43,14 +43,49 @@ def published_events(
 
 
 def _stored(row: tuple[Any, ...]) -> StoredEvent:
-    (sid, uid, title, start, end, all_day, tz, url, desc, lname, addr, pc, lat, lon,
-     attendance, status, organiser, cats, sname, regions, profs, first, changed, seq) = row
+    (
+        sid,
+        uid,
+        title,
+        start,
+        end,
+        all_day,
+        tz,
+        url,
+        desc,
+        lname,
+        addr,
+        pc,
+        lat,
+        lon,
+        attendance,
+        status,
+        organiser,
+        cats,
+        sname,
+        regions,
+        profs,
+        first,
+        changed,
+        seq,
+    ) = row
     has_location = any(v is not None for v in (lname, addr, pc, lat, lon))
     location = Location(lname, addr, pc, lat, lon) if has_location else None
     event = Event(
-        source_id=sid, source_uid=uid, title=title, start=start, end=end, all_day=all_day,
-        timezone=tz, url=url, description=desc, location=location, attendance=attendance,
-        status=status, organiser=organiser, categories=tuple(cats),
+        source_id=sid,
+        source_uid=uid,
+        title=title,
+        start=start,
+        end=end,
+        all_day=all_day,
+        timezone=tz,
+        url=url,
+        description=desc,
+        location=location,
+        attendance=attendance,
+        status=status,
+        organiser=organiser,
+        categories=tuple(cats),
     )
     return StoredEvent(event, sname, tuple(regions), tuple(profs), first, changed, seq)
 

@@ -90,11 +90,20 @@ def _store_results(
     return summaries
 
 
-def _summary(r: SourceResult, new: Counter[str], updated: Counter[str], removed: Counter[str]) -> SourceSummary:
+def _summary(
+    r: SourceResult, new: Counter[str], updated: Counter[str], removed: Counter[str]
+) -> SourceSummary:
     sid = r.source.id
     return SourceSummary(
-        sid, r.source.name, r.status, len(r.parsed.events), len(r.parsed.posts),
-        new[sid], updated[sid], removed[sid], r.error,
+        sid,
+        r.source.name,
+        r.status,
+        len(r.parsed.events),
+        len(r.parsed.posts),
+        new[sid],
+        updated[sid],
+        removed[sid],
+        r.error,
     )
 
 
@@ -113,9 +122,7 @@ def _count_changes(con: duckdb.DuckDBPyConnection) -> tuple[Counter[str], Counte
     return Counter({r[0]: r[1] for r in rows}), Counter({r[0]: r[2] for r in rows})
 
 
-def _mark_removed(
-    con: duckdb.DuckDBPyConnection, ok_ids: list[str], now: datetime
-) -> Counter[str]:
+def _mark_removed(con: duckdb.DuckDBPyConnection, ok_ids: list[str], now: datetime) -> Counter[str]:
     # Only sources fetched and parsed this run can drop events: a failing source
     # keeps what it had.
     if not ok_ids:
@@ -175,9 +182,16 @@ def _upsert_sources(
     table = pa.Table.from_pylist(
         [
             {
-                "id": s.id, "name": s.name, "organiser": s.organiser, "url": s.url,
-                "kind": s.kind, "regions": list(s.regions), "professions": list(s.professions),
-                "enabled": s.enabled, "timezone": s.timezone, "updated_at": now,
+                "id": s.id,
+                "name": s.name,
+                "organiser": s.organiser,
+                "url": s.url,
+                "kind": s.kind,
+                "regions": list(s.regions),
+                "professions": list(s.professions),
+                "enabled": s.enabled,
+                "timezone": s.timezone,
+                "updated_at": now,
             }
             for s in sources
         ]
@@ -204,11 +218,21 @@ def _insert_fetch_runs(
 ) -> None:
     rows = [
         {
-            "run_id": run.run_id, "source_id": r.source.id, "fetched_at": run.finished_at,
-            "status": r.status, "http_status": r.http_status, "duration_ms": r.seconds * 1000,
-            "bytes": r.bytes, "body_sha256": r.body_sha256, "events_found": s.events_found,
-            "posts_found": s.posts_found, "events_new": s.new, "events_updated": s.updated,
-            "events_removed": s.removed, "warnings": list(r.parsed.warnings), "error": r.error,
+            "run_id": run.run_id,
+            "source_id": r.source.id,
+            "fetched_at": run.finished_at,
+            "status": r.status,
+            "http_status": r.http_status,
+            "duration_ms": r.seconds * 1000,
+            "bytes": r.bytes,
+            "body_sha256": r.body_sha256,
+            "events_found": s.events_found,
+            "posts_found": s.posts_found,
+            "events_new": s.new,
+            "events_updated": s.updated,
+            "events_removed": s.removed,
+            "warnings": list(r.parsed.warnings),
+            "error": r.error,
         }
         for r, s in zip(results, summaries, strict=True)
     ]
@@ -229,5 +253,3 @@ def _insert_refresh(
         "INSERT INTO refreshes VALUES (?, ?, ?, ?, ?, ?)",
         [run.run_id, run.started_at, run.finished_at, run.sources_file, ok, len(summaries) - ok],
     )
-
-

@@ -1,0 +1,96 @@
+"""End to end: the real Prefect refresh flow against a local HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import duckdb
+import feedparser
+import icalendar
+import pytest
+from conftest import sample_sources_over_http
+from httpserver import LocalServer
+
+from flows.refresh import RefreshOutcome, refresh
+
+pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_api")]
+
+FAILING = """
+[[source]]
+id = "broken-server"
+name = "A server that fails"
+organiser = "Test"
+url = "{base}/status/500"
+kind = "ical"
+regions = ["london"]
+professions = ["data"]
+local = true
+
+[[source]]
+id = "slow-server"
+name = "A server that never answers in time"
+organiser = "Test"
+url = "{base}/slow"
+kind = "feed"
+regions = ["london"]
+professions = ["data"]
+local = true
+"""
+
+
+def _refresh(sources: Path, tmp: Path) -> RefreshOutcome:
+    return asyncio.run(
+        refresh(
+            sources_file=str(sources),
+            db=str(tmp / "convene.duckdb"),
+            public=str(tmp / "public"),
+            timeout_seconds=1.0,
+        )
+    )
+
+
+def _ics_uids(path: Path) -> set[str]:
+    cal = icalendar.Calendar.from_ical(path.read_bytes())
+    return {str(e["UID"]) for e in cal.walk("VEVENT")}
+
+
+def test_refresh_end_to_end(local_server: LocalServer, tmp_path: Path) -> None:
+    sources = sample_sources_over_http(
+        local_server, tmp_path, FAILING.format(base=local_server.base_url)
+    )
+    first = _refresh(sources, tmp_path)
+    by_id = {s.source_id: s for s in first.summaries}
+    assert by_id["broken-server"].status == "fetch-error"
+    assert "HTTP 500" in (by_id["broken-server"].error or "")
+    assert by_id["slow-server"].status == "fetch-error"
+    assert "no complete answer within 1 s" in (by_id["slow-server"].error or "")
+    good = [s for s in first.summaries if s.source_id not in ("broken-server", "slow-server")]
+    assert good and all(s.status == "ok" for s in good)
+    assert all(s.new == s.events_found for s in good)
+
+    con = duckdb.connect(str(tmp_path / "convene.duckdb"), read_only=True)
+    stored = con.execute("SELECT count(*) FROM events WHERE removed_at IS NULL").fetchone()
+    errors = con.execute(
+        "SELECT source_id, status, error FROM fetch_runs WHERE status <> 'ok' ORDER BY 1"
+    ).fetchall()
+    con.close()
+    assert stored == (sum(s.events_found for s in good),)
+    assert [e[:2] for e in errors] == [
+        ("broken-server", "fetch-error"),
+        ("slow-server", "fetch-error"),
+    ]
+
+    public = tmp_path / "public"
+    uids = _ics_uids(public / "all.ics")
+    assert len(uids) == first.published.event_count > 0
+    rss = feedparser.parse((public / "all.xml").read_bytes())
+    assert rss.bozo == 0 and len(rss.entries) == len(uids)
+    assert (public / "region-yorkshire-and-the-humber.ics").exists()
+    assert (public / "index.html").exists()
+
+    second = _refresh(sources, tmp_path)
+    assert [(s.new, s.updated, s.removed) for s in second.summaries if s.status == "ok"] == [
+        (0, 0, 0) for _ in good
+    ]
+    assert _ics_uids(public / "all.ics") == uids
