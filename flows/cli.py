@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import duckdb
 import typer
@@ -18,6 +18,8 @@ from warehouse.read import SourceHealth, source_health
 from warehouse.store import connect
 
 if TYPE_CHECKING:
+    from prefect.client.schemas.objects import State
+
     from flows.refresh import RefreshOutcome
 
 app = typer.Typer(
@@ -58,7 +60,8 @@ def refresh(
 
     Runs the Prefect flow `refresh`. With no Prefect server configured it starts a
     temporary local one (10-20 s); set PREFECT_API_URL to use a running server.
-    Exit status: 0 when at least one source worked, 1 when none did, 2 for bad input.
+    Exit status: 0 when at least one source worked, 1 when none did, 2 for bad
+    input, 3 when the refresh itself broke (a bug: please report it).
     """
     _check_sources(sources)
     out.print(f"Refreshing sources from {sources} ...", highlight=False)
@@ -69,24 +72,30 @@ def refresh(
 def _run_flow(
     sources: Path, db: Path, public: Path, timeout: float, base_url: str | None
 ) -> RefreshOutcome:
-    from flows.refresh import NoSourceWorked
+    from flows.refresh import RefreshOutcome
     from flows.refresh import refresh as refresh_flow
 
-    try:
-        return asyncio.run(
-            refresh_flow(
-                sources_file=str(sources),
-                db=str(db),
-                public=str(public),
-                timeout_seconds=timeout,
-                base_url=base_url,
-            )
+    async def run() -> State[Any]:
+        return await refresh_flow(
+            sources_file=str(sources),
+            db=str(db),
+            public=str(public),
+            timeout_seconds=timeout,
+            base_url=base_url,
+            return_state=True,
         )
-    except NoSourceWorked as exc:
-        print_refresh(out, exc.outcome)
-        raise fail(exc.reason, code=1) from None
-    except duckdb.IOException as exc:
-        raise fail(_db_busy(db, exc), code=1) from None
+
+    state = asyncio.run(run())
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, duckdb.IOException):
+        raise fail(_db_busy(db, result), code=1)
+    if isinstance(result, RefreshOutcome) and state.is_failed():
+        print_refresh(out, result)
+        raise fail(state.message or "the refresh failed", code=1)
+    if not isinstance(result, RefreshOutcome):
+        # Prefect has logged the traceback above: this is a bug in Convene.
+        raise fail(f"the refresh itself broke ({result!r}); please report it with the log above", 3)
+    return result
 
 
 @app.command("sources")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
+from prefect.states import Failed
 
 from feeds import publish
 from feeds.write import PublishReport
@@ -33,15 +35,6 @@ class RefreshOutcome:
     @property
     def succeeded(self) -> int:
         return sum(1 for s in self.summaries if s.status == "ok")
-
-
-class NoSourceWorked(RuntimeError):
-    """Raised after storing and publishing, so the flow run ends Failed."""
-
-    def __init__(self, outcome: RefreshOutcome, reason: str) -> None:
-        super().__init__(reason)
-        self.outcome = outcome
-        self.reason = reason
 
 
 # Sources are fetched inside one task, not one task per source: a Prefect task
@@ -94,8 +87,12 @@ async def refresh(
     public: str = "public",
     timeout_seconds: float = 30.0,
     base_url: str | None = None,
-) -> RefreshOutcome:
-    """Fetch every enabled source, store its events in DuckDB and publish the feeds."""
+) -> RefreshOutcome | State:
+    """Fetch every enabled source, store its events in DuckDB and publish the feeds.
+
+    When no source worked the run ends Failed, with the outcome as its data: that is
+    a finding for people to act on, not a crash, so no traceback is logged.
+    """
     started = datetime.now(UTC)
     all_sources = load_sources(Path(sources_file), PARSERS.keys())
     enabled = [s for s in all_sources if s.enabled]
@@ -108,7 +105,7 @@ async def refresh(
     )
     outcome = RefreshOutcome(run.run_id, Path(db), Path(public), tuple(summaries), report)
     if enabled and outcome.succeeded == 0:
-        raise NoSourceWorked(outcome, no_source_reason(results))
+        return Failed(message=no_source_reason(results), data=outcome)
     return outcome
 
 
@@ -118,4 +115,4 @@ def no_source_reason(results: Sequence[SourceResult]) -> str:
             "no source could be reached: this machine looks offline (no DNS answers). "
             "Try the bundled samples: convene refresh --sources examples/sample-sources.toml"
         )
-    return "no source succeeded: see the error column above for each source's reason"
+    return "no source succeeded: each source's reason is listed above"

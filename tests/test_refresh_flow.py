@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import feedparser
 import icalendar
 import pytest
-from conftest import sample_sources_over_http
+from conftest import REPO, sample_sources_over_http
 from httpserver import LocalServer
 
 from flows.refresh import RefreshOutcome, refresh
@@ -39,15 +40,17 @@ local = true
 """
 
 
-def _refresh(sources: Path, tmp: Path) -> RefreshOutcome:
-    return asyncio.run(
-        refresh(
+def _refresh(sources: Path, tmp: Path, **options: Any) -> Any:
+    async def run() -> Any:
+        return await refresh(
             sources_file=str(sources),
             db=str(tmp / "convene.duckdb"),
             public=str(tmp / "public"),
             timeout_seconds=1.0,
+            **options,
         )
-    )
+
+    return asyncio.run(run())
 
 
 def _ics_uids(path: Path) -> set[str]:
@@ -94,3 +97,14 @@ def test_refresh_end_to_end(local_server: LocalServer, tmp_path: Path) -> None:
         (0, 0, 0) for _ in good
     ]
     assert _ics_uids(public / "all.ics") == uids
+
+
+def test_offline_refresh_fails_with_a_pointer_to_samples(tmp_path: Path) -> None:
+    # Name lookups fail in tests (conftest), as on a machine with no network.
+    state = _refresh(REPO / "sources.toml", tmp_path, return_state=True)
+    assert state.is_failed() and state.message
+    assert "looks offline" in state.message
+    assert "convene refresh --sources examples/sample-sources.toml" in state.message
+    outcome = state.result(raise_on_failure=False)
+    assert isinstance(outcome, RefreshOutcome) and outcome.succeeded == 0
+    assert outcome.summaries and all("cannot look up" in (s.error or "") for s in outcome.summaries)
