@@ -31,7 +31,7 @@ def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def local_server(tmp_path: Path) -> Iterator[LocalServer]:
-    with serve(SAMPLES, slow_seconds=3.0) as server:
+    with serve(SAMPLES, slow_seconds=6.0) as server:
         yield server
 
 

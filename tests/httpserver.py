@@ -58,7 +58,10 @@ class LocalServer:
 @contextmanager
 def serve(folder: Path, slow_seconds: float = 5.0) -> Iterator[LocalServer]:
     handler = type("Handler", (_Handler,), {"slow_seconds": slow_seconds})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(folder)))
+    # The default listen backlog of 5 drops connections when a refresh opens many at
+    # once, and a dropped SYN costs a second: enough to fail a timeout test.
+    server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 128})
+    server = server_class(("127.0.0.1", 0), partial(handler, directory=str(folder)))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -51,11 +51,11 @@ def test_http_ok_error_timeout_loop_and_size(local_server: LocalServer) -> None:
 def test_slow_source_does_not_hold_up_others(local_server: LocalServer) -> None:
     got = _fetch(
         [_source("slow", local_server.url("slow")), _source("ok", local_server.url(SAMPLE_ICS))],
-        timeout=1.0,
+        timeout=3.0,
     )
     ok = got["ok"]
     assert isinstance(ok, Fetched)
-    assert ok.seconds < 0.9
+    assert ok.seconds < 2.0  # the slow source holds its answer for 6 s
 
 
 def test_offline_lookup_is_named_as_such() -> None:
