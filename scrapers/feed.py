@@ -31,8 +31,9 @@ from scrapers.feed_events import (
     read_moment,
     vocabularies,
 )
-from scrapers.feed_text import attendance, find_postcode, plain_text
+from scrapers.feed_text import attendance, plain_text
 from scrapers.model import Event, Location, ParseContext, ParseResult, Post, Source, Status
+from scrapers.places import find_postcode
 
 TITLE_LIMIT = 100
 SUMMARY_LIMIT = 1000

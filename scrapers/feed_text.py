@@ -8,6 +8,7 @@ import re
 from bs4 import BeautifulSoup
 
 from scrapers.model import Attendance
+from scrapers.places import find_postcode
 
 # Block elements get a trailing space so "<p>a</p><p>b</p>" reads "a b", while
 # inline ones ("<b>Hi</b>, there") stay glued to their punctuation.
@@ -18,8 +19,6 @@ _BLOCKS = (
 )  # fmt: skip
 _SPACE = re.compile(r"\s+")
 
-# Inward codes never use C, I, K, M, O or V, which keeps "B12 3CV"-like noise out.
-_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][ABD-HJLNP-UW-Z]{2})\b")
 
 # A place field is short, so a bare "online" or "Teams" there means what it says.
 _ONLINE_PLACE = re.compile(
@@ -62,12 +61,6 @@ def truncate(text: str, limit: int) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,.;:-") + "…"
-
-
-def find_postcode(text: str) -> str | None:
-    """The first UK postcode in text, normalised to "SW1A 2AA" form."""
-    match = _POSTCODE.search(text)
-    return f"{match.group(1)} {match.group(2)}" if match else None
 
 
 def attendance(place: str | None, prose: str) -> Attendance:

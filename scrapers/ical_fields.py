@@ -15,11 +15,10 @@ from icalendar import Component
 from icalendar.prop import vCalAddress, vCategory, vGeo
 
 from scrapers.model import Attendance, Location, Status
+from scrapers.places import find_postcode
 
 _STATUS: dict[str, Status] = {"CANCELLED": "cancelled", "TENTATIVE": "tentative"}
 
-# Inward codes never use C, I, K, M, O or V, which keeps "B12 3CV"-like noise out.
-_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][ABD-HJLNP-UW-Z]{2})\b")
 _URL = re.compile(r"https?://\S+", re.I)
 _WEB_URL = re.compile(r"^https?://\S+$", re.I)
 _ONLINE = re.compile(
@@ -129,12 +128,6 @@ def categories(component: Component) -> tuple[str, ...]:
         names = item.cats if isinstance(item, vCategory) else str(item or "").split(",")
         found.extend(str(name).strip() for name in names)
     return tuple(dict.fromkeys(name for name in found if name))
-
-
-def find_postcode(place: str) -> str | None:
-    """The first UK postcode in place, normalised to "SW1A 2AA" form."""
-    match = _POSTCODE.search(place)
-    return f"{match.group(1)} {match.group(2)}" if match else None
 
 
 def geo(component: Component) -> tuple[float, float] | None:
