@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,10 +13,11 @@ import typer
 from rich.console import Console
 
 from flows.report import print_query_result, print_refresh, print_sources
+from scrapers.config import Settings, load_settings
 from scrapers.model import Source
 from scrapers.registry import PARSERS
 from scrapers.sources import SourcesError, load_sources
-from warehouse.read import SourceHealth, source_health
+from warehouse.health import source_health
 from warehouse.store import connect
 
 if TYPE_CHECKING:
@@ -51,7 +54,12 @@ def refresh(
     public: Annotated[Path, typer.Option(help="Folder the feeds are published into.")] = Path(
         "public"
     ),
-    timeout: Annotated[float, typer.Option(help="Seconds allowed per source.")] = 30.0,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds allowed per source, retries included (default: [settings] or 30)."
+        ),
+    ] = None,
     base_url: Annotated[
         str | None, typer.Option(help="Public URL the feeds folder is served at (for links).")
     ] = None,
@@ -70,7 +78,7 @@ def refresh(
 
 
 def _run_flow(
-    sources: Path, db: Path, public: Path, timeout: float, base_url: str | None
+    sources: Path, db: Path, public: Path, timeout: float | None, base_url: str | None
 ) -> RefreshOutcome:
     from flows.refresh import RefreshOutcome
     from flows.refresh import refresh as refresh_flow
@@ -100,18 +108,28 @@ def _run_flow(
 
 @app.command("sources")
 def list_sources(
-    sources: SourcesOpt = Path("sources.toml"), db: DbOpt = Path("data/convene.duckdb")
+    sources: SourcesOpt = Path("sources.toml"),
+    db: DbOpt = Path("data/convene.duckdb"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the same as JSON.")] = False,
 ) -> None:
-    """List the configured sources with the result of their last fetch."""
+    """List the configured sources and their health.
+
+    Per source: state (ok, not modified, unchanged, failing, stale, disabled, never
+    fetched), last success, consecutive failures, events stored, the last error in
+    plain words, and the new URL to use after a permanent redirect.
+    """
     configured = _check_sources(sources)
-    health: dict[str, SourceHealth] = {}
-    if db.exists():
-        con = _open_read_only(db)
-        try:
-            health = source_health(con)
-        finally:
+    stale_days = _settings(sources).stale_after_days
+    con = _open_read_only(db) if db.exists() else None
+    try:
+        health = source_health(con, configured, datetime.now(UTC), stale_days)
+    finally:
+        if con is not None:
             con.close()
-    print_sources(out, configured, health)
+    if as_json:
+        print(json.dumps([h.as_json() for h in health], indent=2))
+    else:
+        print_sources(out, configured, health)
 
 
 @app.command()
@@ -136,7 +154,16 @@ def query(
 
 def _check_sources(path: Path) -> tuple[Source, ...]:
     try:
-        return load_sources(path, PARSERS.keys())
+        configured = load_sources(path, PARSERS.keys())
+    except SourcesError as exc:
+        raise fail(str(exc)) from None
+    _settings(path)
+    return configured
+
+
+def _settings(path: Path) -> Settings:
+    try:
+        return load_settings(path)
     except SourcesError as exc:
         raise fail(str(exc)) from None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,11 +15,13 @@ from prefect.states import Failed
 
 from feeds import publish
 from feeds.write import PublishReport
+from scrapers.config import load_settings
 from scrapers.fetch import FetchOutcome, FetchSettings, fetch_all
 from scrapers.model import ParseContext, Source
-from scrapers.pipeline import SourceResult, parse_outcome
+from scrapers.pipeline import SUCCESS, SourceResult, parse_outcome
 from scrapers.registry import PARSERS
 from scrapers.sources import load_sources
+from warehouse.cache import Memory, recall
 from warehouse.read import published_events
 from warehouse.store import RefreshRun, SourceSummary, connect, save_refresh
 
@@ -34,23 +36,42 @@ class RefreshOutcome:
 
     @property
     def succeeded(self) -> int:
-        return sum(1 for s in self.summaries if s.status == "ok")
+        return sum(1 for s in self.summaries if s.status in SUCCESS)
 
 
 # Sources are fetched inside one task, not one task per source: a Prefect task
 # costs milliseconds of overhead and hundreds of them cost tens of seconds.
 @task(cache_policy=NO_CACHE)
+def recall_validators(db_path: Path, now: datetime) -> dict[str, Memory]:
+    if not db_path.exists():
+        return {}
+    con = connect(db_path)
+    try:
+        return recall(con, now)
+    finally:
+        con.close()
+
+
+@task(cache_policy=NO_CACHE)
 async def fetch_sources(
-    sources: Sequence[Source], settings: FetchSettings
+    sources: Sequence[Source], settings: FetchSettings, memory: dict[str, Memory]
 ) -> dict[str, FetchOutcome]:
-    return await fetch_all(sources, settings)
+    validators = {url: m.validators for url, m in memory.items()}
+    return await fetch_all(sources, settings, validators)
 
 
 @task(cache_policy=NO_CACHE)
 def parse_sources(
-    sources: Sequence[Source], outcomes: dict[str, FetchOutcome], ctx: ParseContext
+    sources: Sequence[Source],
+    outcomes: dict[str, FetchOutcome],
+    ctx: ParseContext,
+    memory: dict[str, Memory],
 ) -> list[SourceResult]:
-    return [parse_outcome(s, outcomes[s.id], PARSERS[s.kind], ctx) for s in sources]
+    def digest(source: Source) -> str | None:
+        known = memory.get(source.url)
+        return known.digest if known else None
+
+    return [parse_outcome(s, outcomes[s.id], PARSERS[s.kind], ctx, digest(s)) for s in sources]
 
 
 @task(cache_policy=NO_CACHE)
@@ -85,7 +106,7 @@ async def refresh(
     sources_file: str = "sources.toml",
     db: str = "data/convene.duckdb",
     public: str = "public",
-    timeout_seconds: float = 30.0,
+    timeout_seconds: float | None = None,
     base_url: str | None = None,
 ) -> RefreshOutcome | State:
     """Fetch every enabled source, store its events in DuckDB and publish the feeds.
@@ -95,9 +116,13 @@ async def refresh(
     """
     started = datetime.now(UTC)
     all_sources = load_sources(Path(sources_file), PARSERS.keys())
+    settings = load_settings(Path(sources_file)).fetch
+    if timeout_seconds is not None:
+        settings = replace(settings, timeout=timeout_seconds)
     enabled = [s for s in all_sources if s.enabled]
-    outcomes = await fetch_sources(enabled, FetchSettings(timeout=timeout_seconds))
-    results = parse_sources(enabled, outcomes, ParseContext(now=started))
+    memory = recall_validators(Path(db), started)
+    outcomes = await fetch_sources(enabled, settings, memory)
+    results = parse_sources(enabled, outcomes, ParseContext(now=started), memory)
     run = RefreshRun(uuid.uuid4().hex, started, datetime.now(UTC), str(sources_file))
     summaries = store_results(Path(db), run, all_sources, results)
     report = publish_feeds(
@@ -110,7 +135,7 @@ async def refresh(
 
 
 def no_source_reason(results: Sequence[SourceResult]) -> str:
-    if results and all(r.error_kind == "offline" for r in results):
+    if results and all(r.error_kind == "dns" for r in results):
         return (
             "no source could be reached: this machine looks offline (no DNS answers). "
             "Try the bundled samples: convene refresh --sources examples/sample-sources.toml"

@@ -7,6 +7,7 @@ reasons are sentences and a column squeezed into 80 characters hides them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -14,12 +15,15 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from scrapers.model import Source
-from warehouse.read import SourceHealth
+from warehouse.health import SourceHealth
 
 if TYPE_CHECKING:
     from flows.refresh import RefreshOutcome
 
-_STATUS_STYLE = {"ok": "green", "fetch-error": "red", "parse-error": "yellow"}
+_STATUS_STYLE = {
+    "ok": "green", "not-modified": "green", "unchanged": "green",
+    "fetch-error": "red", "parse-error": "yellow",
+}  # fmt: skip
 
 
 def _styled(status: str) -> str:
@@ -28,7 +32,7 @@ def _styled(status: str) -> str:
 
 def _print_errors(console: Console, errors: Sequence[tuple[str, str]]) -> None:
     if errors:
-        console.print("Problems:")
+        console.print("Notes:")
     for source_id, reason in errors:
         console.print(f"  {source_id}: {reason}", highlight=False, soft_wrap=True)
 
@@ -36,7 +40,7 @@ def _print_errors(console: Console, errors: Sequence[tuple[str, str]]) -> None:
 def print_refresh(console: Console, outcome: RefreshOutcome) -> None:
     table = Table(title="Refresh results", title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("source", overflow="fold")
-    table.add_column("status", no_wrap=True, min_width=11)
+    table.add_column("status", no_wrap=True, min_width=12)
     for name in ("events", "posts", "new", "updated", "removed"):
         table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
     for s in outcome.summaries:
@@ -50,7 +54,14 @@ def print_refresh(console: Console, outcome: RefreshOutcome) -> None:
             str(s.removed),
         )
     console.print(table)
-    _print_errors(console, [(s.source_id, s.error) for s in outcome.summaries if s.error])
+    notes = [(s.source_id, s.error) for s in outcome.summaries if s.error]
+    notes += [(s.source_id, s.held) for s in outcome.summaries if s.held]
+    notes += [
+        (s.source_id, f"moved permanently: update its url to {s.moved_to}")
+        for s in outcome.summaries
+        if s.moved_to
+    ]
+    _print_errors(console, notes)
     failed = len(outcome.summaries) - outcome.succeeded
     console.print(
         f"{outcome.succeeded} of {len(outcome.summaries)} sources worked"
@@ -63,27 +74,45 @@ def print_refresh(console: Console, outcome: RefreshOutcome) -> None:
 
 
 def print_sources(
-    console: Console, sources: Sequence[Source], health: dict[str, SourceHealth]
+    console: Console, sources: Sequence[Source], health: Sequence[SourceHealth]
 ) -> None:
     table = Table(title="Configured sources", title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("id", overflow="fold")
-    for name in ("kind", "enabled", "last fetch (UTC)", "result", "events"):
-        justify: JustifyMethod = "right" if name == "events" else "left"
+    for name in ("kind", "state", "last success (UTC)", "failures", "events"):
+        justify: JustifyMethod = "right" if name in ("failures", "events") else "left"
         table.add_column(name, no_wrap=True, min_width=len(name), justify=justify)
-    errors: list[tuple[str, str]] = []
-    for source in sources:
-        h = health.get(source.id)
-        fetched = h.last_fetched.strftime("%Y-%m-%d %H:%M") if h and h.last_fetched else "never"
-        result = _styled(h.status) if h and h.status else ""
-        if h and h.http_status and h.status != "ok":
-            result += f" ({h.http_status})"
-        events = str(h.events_stored) if h else "0"
-        enabled = "yes" if source.enabled else "no"
-        table.add_row(source.id, source.kind, enabled, fetched, result, events)
-        if h and h.error:
-            errors.append((source.id, h.error))
+    notes: list[tuple[str, str]] = []
+    for source, h in zip(sources, health, strict=True):
+        state = _STATE_WORDS.get(h.state, h.state)
+        if h.state in ("failing", "stale") and h.failing_since:
+            state += f" since {_when(h.failing_since)}"
+        success = _when(h.last_success) if h.last_success else "never"
+        table.add_row(
+            source.id,
+            source.kind,
+            _styled_state(h.state, state),
+            success,
+            str(h.consecutive_failures),
+            str(h.events),
+        )
+        if h.last_error and h.consecutive_failures:
+            notes.append((source.id, h.last_error))
+        if h.suggested_url:
+            notes.append((source.id, f"moved permanently: update its url to {h.suggested_url}"))
     console.print(table)
-    _print_errors(console, errors)
+    _print_errors(console, notes)
+
+
+_STATE_WORDS = {"failing": "failing", "stale": "stale"}
+_STATE_STYLE = {"failing": "red", "stale": "bold red", "disabled": "dim", "never fetched": "dim"}
+
+
+def _styled_state(state: str, text: str) -> str:
+    return f"[{_STATE_STYLE.get(state, 'green')}]{text}[/]"
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def print_query_result(console: Console, columns: Sequence[str], rows: Sequence[Any]) -> None:

@@ -1,60 +1,49 @@
 """The only code that touches the network (or, for samples and tests, local files).
 
 Failures come back as `FetchError` values, never as exceptions, so one bad source
-cannot stop the others (the lemon24/reader habit).
+cannot stop the others (the lemon24/reader habit). Politeness lives here too:
+robots.txt, a per-host limit and gap, retries that back off, conditional requests.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from scrapers.model import Source
-
-USER_AGENT = (
-    "Convene/0.1 (event aggregator for people who change public services; "
-    "+https://github.com/convene-events/convene)"
+from scrapers.decode import to_utf8
+from scrapers.fetch_types import (
+    ErrorKind,
+    Fetched,
+    FetchError,
+    FetchOutcome,
+    FetchSettings,
+    Validators,
 )
-MAX_BODY_BYTES = 10 * 1024 * 1024
+from scrapers.guard import AddressPolicy, Resolver, check_url, system_resolve
+from scrapers.hosts import HostGate
+from scrapers.model import Source
+from scrapers.retry import backoff
+from scrapers.robots import RobotsCache
+from scrapers.transfer import REDIRECTS, Job, Run, attempt, error, host_key
 
-ErrorKind = Literal["timeout", "http", "connection", "offline", "file", "too-large", "refused"]
+__all__ = [
+    "FetchError",
+    "FetchOutcome",
+    "FetchSettings",
+    "Fetched",
+    "Validators",
+    "fetch_all",
+    "is_local_path",
+    "local_path",
+]
 
-
-@dataclass(frozen=True)
-class Fetched:
-    url: str
-    body: bytes
-    http_status: int | None  # None for local files
-    content_type: str | None
-    seconds: float
-
-
-@dataclass(frozen=True)
-class FetchError:
-    url: str
-    kind: ErrorKind
-    reason: str  # plain words a person can act on
-    http_status: int | None
-    seconds: float
-
-
-FetchOutcome = Fetched | FetchError
-
-
-@dataclass(frozen=True)
-class FetchSettings:
-    timeout: float = 30.0  # whole-source deadline, seconds
-    connect_timeout: float = 10.0
-    concurrency: int = 16
-    user_agent: str = USER_AGENT
-    max_bytes: int = MAX_BODY_BYTES
+ROBOTS_MAX_BYTES = 500 * 1024
 
 
 def is_local_path(source: Source) -> bool:
@@ -72,113 +61,141 @@ def local_path(source: Source) -> Path:
 async def fetch_all(
     sources: Iterable[Source],
     settings: FetchSettings | None = None,
+    validators: Mapping[str, Validators] | None = None,
+    *,
     transport: httpx.AsyncBaseTransport | None = None,
+    resolve: Resolver = system_resolve,
 ) -> dict[str, FetchOutcome]:
-    """Fetch every source concurrently; the result maps source id to its outcome."""
+    """Fetch every source concurrently; the result maps source id to its outcome.
+
+    `validators` maps a source URL to what its server said last time.
+    """
     settings = settings or FetchSettings()
-    gate = asyncio.Semaphore(settings.concurrency)
-    timeout = httpx.Timeout(settings.timeout, connect=settings.connect_timeout)
-    async with httpx.AsyncClient(
-        timeout=timeout,
-        follow_redirects=True,
-        max_redirects=5,
-        headers={"User-Agent": settings.user_agent},
-        transport=transport,
-    ) as client:
+    known = validators or {}
+    limit = asyncio.Semaphore(settings.concurrency)
+    async with _client(settings, transport) as client:
+        run = Run(client, settings, HostGate(settings.per_host, settings.host_delay), resolve)
+        robots = RobotsCache()
 
         async def one(source: Source) -> tuple[str, FetchOutcome]:
-            async with gate:
-                return source.id, await fetch_source(client, source, settings)
+            async with limit:
+                outcome = await fetch_source(run, robots, source, known.get(source.url))
+                return source.id, outcome
 
         pairs = await asyncio.gather(*(one(s) for s in sources))
     return dict(pairs)
 
 
+def _client(
+    settings: FetchSettings, transport: httpx.AsyncBaseTransport | None
+) -> httpx.AsyncClient:
+    timeout = httpx.Timeout(
+        settings.timeout, connect=settings.connect_timeout, read=settings.read_timeout
+    )
+    limits = httpx.Limits(max_connections=settings.concurrency * 2)
+    return httpx.AsyncClient(
+        timeout=timeout,
+        limits=limits,
+        follow_redirects=False,  # followed by hand, so each hop's address is checked
+        http2=transport is None,
+        headers={"User-Agent": settings.user_agent},
+        transport=transport,
+    )
+
+
 async def fetch_source(
-    client: httpx.AsyncClient, source: Source, settings: FetchSettings
+    run: Run, robots: RobotsCache, source: Source, validators: Validators | None
 ) -> FetchOutcome:
     started = time.perf_counter()
     if is_local_path(source):
         return _read_local(source, started)
+    policy = AddressPolicy(allow_private=source.local, trusted=run.settings.trusted_addresses)
+    max_bytes = int(source.max_body_mb * 1024 * 1024) if source.max_body_mb else None
+    job = Job(source.url, policy, max_bytes or run.settings.max_bytes, validators, started)
+    deadline = time.monotonic() + run.settings.timeout
     try:
-        async with asyncio.timeout(settings.timeout):
-            return await _get(client, source.url, settings, started)
+        async with asyncio.timeout(run.settings.timeout):
+            # Address first: a DNS failure or a refused address is the real story,
+            # not the robots.txt that could not be fetched because of it.
+            refused = await check_url(job.url, job.policy, run.resolve)
+            if refused:
+                kind: ErrorKind = "dns" if refused.startswith("DNS lookup failed") else "refused"
+                return error(job, kind, refused)
+            if not source.ignore_robots:
+                refusal = await _robots_refusal(run, robots, job)
+                if refusal is not None:
+                    return refusal
+            return await _with_retries(run, job, deadline)
     except TimeoutError:
-        return _error(source.url, "timeout", _timeout_reason(settings), None, started)
-    except httpx.TimeoutException:
-        return _error(source.url, "timeout", _timeout_reason(settings), None, started)
-    except httpx.TooManyRedirects:
-        reason = "more than 5 redirects: the address probably loops; check the URL in a browser"
-        return _error(source.url, "http", reason, None, started)
-    except httpx.TransportError as exc:
-        return _transport_error(source.url, exc, started)
+        limit = run.settings.timeout
+        reason = f"no complete answer within {limit:g} s (server too slow or not answering)"
+        return error(job, "timeout", reason)
 
 
-async def _get(
-    client: httpx.AsyncClient, url: str, settings: FetchSettings, started: float
-) -> FetchOutcome:
-    async with client.stream("GET", url) as response:
-        if response.status_code >= 400:
-            reason = _http_reason(response.status_code, response.reason_phrase)
-            return _error(url, "http", reason, response.status_code, started)
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > settings.max_bytes:
-                reason = f"response larger than {settings.max_bytes // (1024 * 1024)} MB: not read"
-                return _error(url, "too-large", reason, response.status_code, started)
-            chunks.append(chunk)
-        return Fetched(
-            url=str(response.url),
-            body=b"".join(chunks),
-            http_status=response.status_code,
-            content_type=response.headers.get("content-type"),
-            seconds=time.perf_counter() - started,
-        )
+async def _with_retries(run: Run, job: Job, deadline: float) -> FetchOutcome:
+    tries = 0
+    while True:
+        tries += 1
+        outcome = replace(await attempt(run, job), attempts=tries)
+        if isinstance(outcome, Fetched) or not outcome.retriable:
+            return outcome
+        if tries >= run.settings.max_attempts:
+            return replace(outcome, reason=f"{outcome.reason} (after {tries} attempts)")
+        wait = outcome.retry_after
+        if wait is None:
+            wait = backoff(tries, run.settings.backoff_base, run.settings.backoff_cap)
+        if time.monotonic() + wait >= deadline:
+            note = f"gave up after {tries} attempts: the next would start after the deadline"
+            return replace(outcome, reason=f"{outcome.reason} ({note})")
+        await asyncio.sleep(wait)
+
+
+async def _robots_refusal(run: Run, robots: RobotsCache, job: Job) -> FetchError | None:
+    async def fetch_text(url: str) -> tuple[int | None, bytes]:
+        return await _robots_text(run, job, url)
+
+    verdict = await robots.check(job.url, fetch_text)
+    delay = robots.crawl_delay(host_key(job.url))
+    if delay:
+        run.hosts.set_delay(host_key(job.url), min(delay, 30.0))
+    if verdict.allowed:
+        return None
+    return error(job, "robots", verdict.reason or "robots.txt disallows this URL")
+
+
+async def _robots_text(run: Run, job: Job, url: str) -> tuple[int | None, bytes]:
+    """robots.txt with up to 5 redirects (RFC 9309), each hop's address checked."""
+    for _ in range(6):
+        if await check_url(url, job.policy, run.resolve):
+            return None, b""
+        try:
+            async with run.hosts.slot(host_key(url)), run.client.stream("GET", url) as response:
+                location = response.headers.get("location")
+                if response.status_code in REDIRECTS and location:
+                    url = urljoin(url, location)
+                    continue
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) >= ROBOTS_MAX_BYTES:
+                        break
+                return response.status_code, bytes(body[:ROBOTS_MAX_BYTES])
+        except httpx.HTTPError:
+            return None, b""
+    return 404, b""  # a redirect chain too long counts as "no robots.txt" (RFC 9309)
 
 
 def _read_local(source: Source, started: float) -> FetchOutcome:
+    job = Job(source.url, AddressPolicy(), 0, None, started)
     if not source.local:
-        reason = "file paths are only allowed for sources marked local = true"
-        return _error(source.url, "refused", reason, None, started)
+        return error(job, "refused", "file paths are only allowed for sources marked local = true")
     path = local_path(source)
     try:
-        body = path.read_bytes()
+        raw = path.read_bytes()
     except OSError as exc:
-        reason = f"cannot read local file {path}: {exc.strerror or exc}"
-        return _error(source.url, "file", reason, None, started)
-    return Fetched(str(path), body, None, None, time.perf_counter() - started)
-
-
-def _transport_error(url: str, exc: httpx.TransportError, started: float) -> FetchError:
-    text = str(exc) or type(exc).__name__
-    lowered = text.lower()
-    if "name or service not known" in lowered or "temporary failure in name resolution" in lowered:
-        host = urlsplit(url).hostname
-        reason = f"cannot look up {host}: no DNS answer (offline, or the host name is wrong)"
-        return _error(url, "offline", reason, None, started)
-    if "connection refused" in lowered:
-        return _error(url, "connection", "connection refused by the server", None, started)
-    return _error(url, "connection", f"could not connect: {text}", None, started)
-
-
-def _http_reason(status: int, phrase: str) -> str:
-    hint = {
-        404: "the page is gone: check the URL",
-        410: "the page is gone for good: remove or replace the source",
-        401: "needs a login: use a public feed URL",
-        403: "the server refused access",
-        429: "the server asks us to slow down",
-    }.get(status, "the server had a problem" if status >= 500 else "the server refused")
-    return f"HTTP {status} {phrase}: {hint}".strip()
-
-
-def _timeout_reason(settings: FetchSettings) -> str:
-    return f"no complete answer within {settings.timeout:g} s (server too slow or not answering)"
-
-
-def _error(
-    url: str, kind: ErrorKind, reason: str, status: int | None, started: float
-) -> FetchError:
-    return FetchError(url, kind, reason, status, time.perf_counter() - started)
+        return error(job, "file", f"cannot read local file {path}: {exc.strerror or exc}")
+    decoded = to_utf8(raw, None)
+    seconds = time.perf_counter() - started
+    return Fetched(
+        str(path), decoded.body, None, None, seconds, encoding=decoded.encoding, raw_bytes=len(raw)
+    )

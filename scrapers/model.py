@@ -29,6 +29,11 @@ class Source:
     # Relative file URLs in a sources file resolve against the file's folder.
     base_dir: Path | None = None
     notes: str = ""
+    # Body size limit for this source, when it legitimately publishes a big file.
+    max_body_mb: float | None = None
+    # For feeds published for machines whose site's robots.txt is written for
+    # web crawlers: an explicit, per-source decision by whoever configures it.
+    ignore_robots: bool = False
 
 
 @dataclass(frozen=True)

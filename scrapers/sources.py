@@ -21,9 +21,13 @@ from scrapers.vocab import PROFESSIONS, REGIONS
 
 REQUIRED = ("id", "name", "organiser", "url", "kind")
 STR_FIELDS = (*REQUIRED, "timezone", "notes")
-BOOL_FIELDS = ("enabled", "local")
+BOOL_FIELDS = ("enabled", "local", "ignore_robots")
+NUMBER_FIELDS = ("max_body_mb",)
 LIST_FIELDS = ("regions", "professions")
-KNOWN_FIELDS = (*STR_FIELDS, *BOOL_FIELDS, *LIST_FIELDS)
+KNOWN_FIELDS = (*STR_FIELDS, *BOOL_FIELDS, *LIST_FIELDS, *NUMBER_FIELDS)
+TOP_LEVEL = ("source", "settings")
+
+OPTIONAL = ("enabled", "timezone", "local", "notes", "ignore_robots", "max_body_mb")
 
 SLUG = re.compile(r"[a-z0-9-]+")
 # tomllib (3.11) puts the position only in the message text.
@@ -93,12 +97,12 @@ def _source_tables(
     data: dict[str, Any], label: str, lines: tuple[str, ...], problems: list[str]
 ) -> list[dict[str, Any]]:
     for key in data:
-        if key != "source":
+        if key not in TOP_LEVEL:
             where = _at(label, _find_key(lines, key, 1, len(lines) + 1))
-            hint = _did_you_mean(key, ["source"])
+            hint = _did_you_mean(key, TOP_LEVEL)
             problems.append(
                 f'{where}: unknown top-level entry "{key}"{hint}; '
-                "the file should hold only [[source]] tables"
+                "the file should hold [[source]] tables and an optional [settings] table"
             )
     tables = data.get("source", [])
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
@@ -165,7 +169,7 @@ class _TableCheck:
         if self.problems:
             return None
         t = self.table
-        optional = {key: t[key] for key in ("enabled", "timezone", "local", "notes") if key in t}
+        optional = {key: t[key] for key in OPTIONAL if key in t}
         return Source(
             **{key: t[key] for key in REQUIRED},
             **optional,
@@ -253,6 +257,10 @@ def _type_problem(key: str, value: Any) -> str | None:
         return f'field "{key}" should be a string, not {_describe(value)}'
     if key in BOOL_FIELDS and not isinstance(value, bool):
         return f'field "{key}" should be true or false, not {_describe(value)}'
+    if key in NUMBER_FIELDS and (
+        isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+    ):
+        return f'field "{key}" should be a positive number, not {_describe(value)}'
     if key in LIST_FIELDS:
         if not isinstance(value, list):
             return f'field "{key}" should be a list of slugs, not {_describe(value)}'

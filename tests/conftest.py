@@ -50,6 +50,8 @@ def sample_sources_over_http(server: LocalServer, folder: Path, extra: str = "")
     """The bundled sample sources, served by the local HTTP server instead of read as files."""
     text = (SAMPLES / "sample-sources.toml").read_text(encoding="utf-8")
     text = text.replace('url = "samples/', f'url = "{server.base_url}/samples/')
+    # One local server is one host: per-host politeness would serialise the test.
+    extra += "\n[settings]\nper_host_concurrency = 16\nhost_delay_seconds = 0\n"
     path = folder / "sources.toml"
     path.write_text(text + extra, encoding="utf-8")
     return path

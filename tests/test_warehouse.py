@@ -9,10 +9,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from scrapers.fetch_types import Fetched, FetchError
 from scrapers.model import Event, Location, ParseResult, Post, Source
 from scrapers.pipeline import SourceResult
 from warehouse import store
-from warehouse.read import published_events, source_health
+from warehouse.cache import recall
+from warehouse.health import source_health
+from warehouse.read import published_events
 from warehouse.schema import MIGRATIONS, current_version
 from warehouse.store import RefreshRun, connect, save_refresh
 
@@ -36,11 +39,13 @@ def _event(uid: str, title: str, days: int, source: Source = A) -> Event:
 
 
 def _ok(source: Source, events: list[Event], posts: tuple[Post, ...] = ()) -> SourceResult:
-    return SourceResult(source, "ok", 200, 0.1, 100, ParseResult(tuple(events), posts), None, "h")
+    fetched = Fetched(source.url, b"body", 200, "text/calendar", 0.1, etag='"v1"', raw_bytes=4)
+    return SourceResult(source, "ok", fetched, ParseResult(tuple(events), posts), None, "digest")
 
 
 def _failed(source: Source) -> SourceResult:
-    return SourceResult(source, "fetch-error", 500, 0.1, 0, ParseResult(), "HTTP 500", None, "http")
+    error = FetchError(source.url, "http", "HTTP 500", 500, 0.1, attempts=3)
+    return SourceResult(source, "fetch-error", error, ParseResult(), "HTTP 500", None, "http")
 
 
 def _run(n: int) -> RefreshRun:
@@ -113,9 +118,10 @@ def test_failing_source_keeps_its_events(con: duckdb.DuckDBPyConnection) -> None
         ("1", ("london",), "Source A"),
         ("9", ("wales",), "Source B"),
     ]
-    health = source_health(con)
-    assert health["a"].status == "fetch-error" and health["a"].events_stored == 1
-    assert health["a"].error == "HTTP 500" and health["a"].http_status == 500
+    health = {h.source_id: h for h in source_health(con, [A, B], NOW)}
+    assert health["a"].state == "failing" and health["a"].events == 1
+    assert health["a"].last_error == "HTTP 500" and health["a"].http_status == 500
+    assert health["a"].consecutive_failures == 1 and health["b"].state == "ok"
 
 
 def test_duplicate_keys_in_one_batch_keep_the_last(con: duckdb.DuckDBPyConnection) -> None:
@@ -154,3 +160,70 @@ def test_read_only_connection_refuses_writes(tmp_path: Path) -> None:
     ro = connect(path, read_only=True)
     with pytest.raises(duckdb.Error):
         ro.execute("DELETE FROM events")
+
+
+def _result(source: Source, status: str, **fetched: object) -> SourceResult:
+    outcome = Fetched(
+        source.url, b"", 304 if status == "not-modified" else 200, None, 0.1, **fetched
+    )  # type: ignore[arg-type]
+    return SourceResult(source, status, outcome, ParseResult(), None, "digest")  # type: ignore[arg-type]
+
+
+def test_suspected_breakage_is_held_until_confirmed(con: duckdb.DuckDBPyConnection) -> None:
+    eight = [_event(str(i), f"E{i}", i + 1) for i in range(8)]
+    save_refresh(con, _run(1), [A], [_ok(A, eight)])
+    [held] = save_refresh(con, _run(2), [A], [_ok(A, eight[:3])])
+    assert held.removed == 0 and held.held and "fell from 8 to 3" in held.held
+    assert _counts(con) == (8, 0)
+    assert con.execute("SELECT held FROM fetch_runs WHERE run_id = 'run2'").fetchone() == (True,)
+    [confirmed] = save_refresh(con, _run(3), [A], [_ok(A, eight[:3])])
+    assert confirmed.removed == 5 and confirmed.held is None
+    assert _counts(con) == (8, 5)
+
+
+def test_not_modified_and_unchanged_keep_events(con: duckdb.DuckDBPyConnection) -> None:
+    save_refresh(con, _run(1), [A], [_ok(A, [_event("1", "One", 1), _event("2", "Two", 2)])])
+    for n, status in ((2, "not-modified"), (3, "unchanged")):
+        [s] = save_refresh(con, _run(n), [A], [_result(A, status)])
+        assert (s.status, s.removed) == (status, 0)
+    assert _counts(con) == (2, 0)
+    [health] = source_health(con, [A], NOW + timedelta(minutes=5))
+    assert health.state == "unchanged" and health.consecutive_failures == 0
+
+
+def test_validators_remembered_for_a_day_and_forgotten_on_parse_error(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    save_refresh(con, _run(1), [A], [_ok(A, [_event("1", "One", 1)])])
+    memory = recall(con, NOW + timedelta(hours=1))
+    assert memory[A.url].validators.etag == '"v1"' and memory[A.url].digest == "digest"
+    assert recall(con, NOW + timedelta(days=2)) == {}  # due a full parse again
+    broken = SourceResult(A, "parse-error", _ok(A, []).outcome, ParseResult(), "bad", "d2", "parse")
+    save_refresh(con, _run(2), [A], [broken])
+    assert recall(con, NOW + timedelta(hours=1)) == {}
+
+
+def test_stale_failing_and_moved_sources(con: duckdb.DuckDBPyConnection) -> None:
+    save_refresh(con, _run(1), [A, B], [_ok(A, []), _result(B, "ok", moved_to="https://new.b/")])
+    for n in (2, 3):
+        save_refresh(con, _run(n), [A, B], [_failed(A), _ok(B, [])])
+    soon = {h.source_id: h for h in source_health(con, [A, B], NOW + timedelta(days=1))}
+    assert soon["a"].state == "failing" and soon["a"].consecutive_failures == 2
+    assert soon["a"].failing_since == NOW + timedelta(minutes=2)
+    assert soon["a"].last_success == NOW + timedelta(minutes=1)
+    later = {h.source_id: h for h in source_health(con, [A, B], NOW + timedelta(days=15))}
+    assert later["a"].state == "stale"
+    assert soon["b"].suggested_url is None  # the latest fetch of B did not redirect
+    save_refresh(con, _run(4), [A, B], [_failed(A), _result(B, "ok", moved_to="https://new.b/")])
+    [_, b] = source_health(con, [A, B], NOW)
+    assert b.suggested_url == "https://new.b/"
+    disabled = replace(A, enabled=False)
+    assert source_health(con, [disabled], NOW)[0].state == "disabled"
+    assert source_health(None, [A], NOW)[0].state == "never fetched"
+
+
+def test_old_fetch_history_is_pruned_after_a_year(con: duckdb.DuckDBPyConnection) -> None:
+    save_refresh(con, _run(1), [A], [_ok(A, [])])
+    later = RefreshRun("late", NOW + timedelta(days=400), NOW + timedelta(days=400), "s.toml")
+    save_refresh(con, later, [A], [_ok(A, [])])
+    assert con.execute("SELECT run_id FROM fetch_runs").fetchall() == [("late",)]

@@ -1,9 +1,8 @@
-"""Reads for publishers and people: published events and source health."""
+"""Reads for publishers: the events each feed may carry."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -88,31 +87,3 @@ def _stored(row: tuple[Any, ...]) -> StoredEvent:
         categories=tuple(cats),
     )
     return StoredEvent(event, sname, tuple(regions), tuple(profs), first, changed, seq)
-
-
-@dataclass(frozen=True)
-class SourceHealth:
-    source_id: str
-    last_fetched: datetime | None
-    status: str | None
-    http_status: int | None
-    events_stored: int
-    error: str | None
-
-
-_HEALTH_SQL = """
-WITH last AS (
-    SELECT source_id, fetched_at, status, http_status, error,
-           row_number() OVER (PARTITION BY source_id ORDER BY fetched_at DESC) AS n
-    FROM fetch_runs
-)
-SELECT s.id, l.fetched_at, l.status, l.http_status,
-       (SELECT count(*) FROM events e WHERE e.source_id = s.id AND e.removed_at IS NULL),
-       l.error
-FROM sources s LEFT JOIN last l ON l.source_id = s.id AND l.n = 1
-"""
-
-
-def source_health(con: duckdb.DuckDBPyConnection) -> dict[str, SourceHealth]:
-    rows = con.execute(_HEALTH_SQL).fetchall()
-    return {r[0]: SourceHealth(*r) for r in rows}

@@ -102,6 +102,27 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        2,
+        "fetch details per attempt, HTTP validators per URL, held drops",
+        """
+        ALTER TABLE fetch_runs ADD COLUMN url VARCHAR;
+        ALTER TABLE fetch_runs ADD COLUMN final_url VARCHAR;
+        ALTER TABLE fetch_runs ADD COLUMN attempts INTEGER DEFAULT 1;
+        ALTER TABLE fetch_runs ADD COLUMN not_modified BOOLEAN DEFAULT false;
+        ALTER TABLE fetch_runs ADD COLUMN error_kind VARCHAR;
+        ALTER TABLE fetch_runs ADD COLUMN moved_to VARCHAR;   -- after a 301/308 chain
+        ALTER TABLE fetch_runs ADD COLUMN held BOOLEAN DEFAULT false;  -- suspected breakage
+        CREATE TABLE http_cache (
+            url VARCHAR PRIMARY KEY,
+            etag VARCHAR,
+            last_modified VARCHAR,
+            content_digest VARCHAR,       -- body hash without volatile lines
+            parsed_at TIMESTAMPTZ,        -- when a body from this URL was last parsed
+            updated_at TIMESTAMPTZ NOT NULL
+        );
+        """,
+    ),
 )
 
 

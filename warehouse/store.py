@@ -12,8 +12,10 @@ import duckdb
 import pyarrow as pa
 
 from scrapers.model import Source
-from scrapers.pipeline import SourceResult
+from scrapers.pipeline import SUCCESS, SourceResult
+from warehouse.cache import remember
 from warehouse.frames import EVENT_SCHEMA, events_table, posts_table
+from warehouse.history import held_drops, prune_history
 from warehouse.schema import migrate
 
 
@@ -36,6 +38,9 @@ class SourceSummary:
     updated: int
     removed: int
     error: str | None
+    held: str | None = None  # why removals were put off (a suspected breakage)
+    moved_to: str | None = None
+    attempts: int = 1
 
 
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -74,24 +79,32 @@ def _store_results(
     con: duckdb.DuckDBPyConnection, run: RefreshRun, results: Sequence[SourceResult]
 ) -> list[SourceSummary]:
     ok = [r for r in results if r.status == "ok"]
+    held = held_drops(con, ok)
     incoming = events_table([e for r in ok for e in r.parsed.events])
     con.register("incoming_events", incoming)
     con.register("incoming_posts", posts_table([p for r in ok for p in r.parsed.posts]))
     try:
         new, updated = _count_changes(con)
-        removed = _mark_removed(con, [r.source.id for r in ok], run.finished_at)
+        applying = [r.source.id for r in ok if r.source.id not in held]
+        removed = _mark_removed(con, applying, run.finished_at)
         _upsert_events(con, run.finished_at)
         _upsert_posts(con, run.finished_at)
     finally:
         con.unregister("incoming_events")
         con.unregister("incoming_posts")
-    summaries = [_summary(r, new, updated, removed) for r in results]
+    summaries = [_summary(r, new, updated, removed, held.get(r.source.id)) for r in results]
     _insert_fetch_runs(con, run, results, summaries)
+    remember(con, results, run.finished_at)
+    prune_history(con, run.finished_at)
     return summaries
 
 
 def _summary(
-    r: SourceResult, new: Counter[str], updated: Counter[str], removed: Counter[str]
+    r: SourceResult,
+    new: Counter[str],
+    updated: Counter[str],
+    removed: Counter[str],
+    held: str | None,
 ) -> SourceSummary:
     sid = r.source.id
     return SourceSummary(
@@ -104,6 +117,9 @@ def _summary(
         updated[sid],
         removed[sid],
         r.error,
+        held,
+        r.outcome.moved_to,
+        r.outcome.attempts,
     )
 
 
@@ -225,14 +241,21 @@ def _insert_fetch_runs(
             "http_status": r.http_status,
             "duration_ms": r.seconds * 1000,
             "bytes": r.bytes,
-            "body_sha256": r.body_sha256,
+            "body_sha256": r.content_digest,
             "events_found": s.events_found,
             "posts_found": s.posts_found,
             "events_new": s.new,
             "events_updated": s.updated,
             "events_removed": s.removed,
-            "warnings": list(r.parsed.warnings),
+            "warnings": [*r.parsed.warnings, *([s.held] if s.held else [])],
             "error": r.error,
+            "url": r.source.url,
+            "final_url": r.outcome.final_url,
+            "attempts": r.outcome.attempts,
+            "not_modified": r.status == "not-modified",
+            "error_kind": r.error_kind,
+            "moved_to": r.outcome.moved_to,
+            "held": s.held is not None,
         }
         for r, s in zip(results, summaries, strict=True)
     ]
@@ -248,7 +271,7 @@ def _insert_fetch_runs(
 def _insert_refresh(
     con: duckdb.DuckDBPyConnection, run: RefreshRun, summaries: Sequence[SourceSummary]
 ) -> None:
-    ok = sum(1 for s in summaries if s.status == "ok")
+    ok = sum(1 for s in summaries if s.status in SUCCESS)
     con.execute(
         "INSERT INTO refreshes VALUES (?, ?, ?, ?, ?, ?)",
         [run.run_id, run.started_at, run.finished_at, run.sources_file, ok, len(summaries) - ok],

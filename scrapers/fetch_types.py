@@ -1,0 +1,86 @@
+"""What a fetch is given and what it gives back. Plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+USER_AGENT = "Convene/0.1 (event aggregator for people who change public services; +{contact})"
+DEFAULT_CONTACT = "https://github.com/convene-events/convene"
+
+ErrorKind = Literal[
+    "dns",
+    "connection",
+    "timeout",
+    "http",
+    "too-large",
+    "robots",
+    "refused",
+    "redirect",
+    "file",
+]
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    timeout: float = 30.0  # total deadline per source, retries included
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0  # longest silence while reading a body
+    concurrency: int = 16
+    per_host: int = 2
+    host_delay: float = 1.0  # minimum gap between request starts to one host
+    max_attempts: int = 3
+    backoff_base: float = 1.0
+    backoff_cap: float = 30.0
+    max_redirects: int = 5
+    max_bytes: int = 10 * 1024 * 1024
+    contact_url: str = DEFAULT_CONTACT
+    # Addresses treated as public: only tests use this, so a 127.0.0.1 server can
+    # stand in for a public one.
+    trusted_addresses: frozenset[str] = frozenset()
+
+    @property
+    def user_agent(self) -> str:
+        return USER_AGENT.format(contact=self.contact_url)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a server told us last time, so it can answer 304 Not Modified."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str
+    body: bytes  # UTF-8 (see scrapers.decode); empty when not_modified
+    http_status: int | None  # None for local files
+    content_type: str | None
+    seconds: float
+    final_url: str | None = None
+    attempts: int = 1
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    moved_to: str | None = None  # where a permanent redirect (301/308) points
+    encoding: str | None = None
+    raw_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class FetchError:
+    url: str
+    kind: ErrorKind
+    reason: str  # plain words a person can act on
+    http_status: int | None
+    seconds: float
+    attempts: int = 1
+    final_url: str | None = None
+    moved_to: str | None = None
+    retry_after: float | None = None
+    retriable: bool = False
+
+
+FetchOutcome = Fetched | FetchError

@@ -1,0 +1,178 @@
+"""One attempt at one URL: address checks on every hop, redirects, validators, size cap."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from scrapers.decode import to_utf8
+from scrapers.fetch_types import (
+    ErrorKind,
+    Fetched,
+    FetchError,
+    FetchOutcome,
+    FetchSettings,
+    Validators,
+)
+from scrapers.guard import AddressPolicy, Resolver, check_url
+from scrapers.hosts import HostGate
+from scrapers.retry import parse_retry_after, should_retry_status
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+PERMANENT = frozenset({301, 308})
+
+
+@dataclass(frozen=True)
+class Run:
+    """Everything shared by the fetches of one refresh."""
+
+    client: httpx.AsyncClient
+    settings: FetchSettings
+    hosts: HostGate
+    resolve: Resolver
+
+
+@dataclass(frozen=True)
+class Job:
+    """One source's request: where, with what limits and validators."""
+
+    url: str
+    policy: AddressPolicy
+    max_bytes: int
+    validators: Validators | None
+    started: float
+
+
+@dataclass(frozen=True)
+class _Redirect:
+    status: int
+    location: str
+
+
+def host_key(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+def error(
+    job: Job, kind: ErrorKind, reason: str, status: int | None = None, **extra: object
+) -> FetchError:
+    seconds = time.perf_counter() - job.started
+    return FetchError(job.url, kind, reason, status, seconds, **extra)  # type: ignore[arg-type]
+
+
+async def attempt(run: Run, job: Job) -> FetchOutcome:
+    """Follow redirects one hop at a time, so every hop's address is checked."""
+    url, seen, moved_to, permanent = job.url, [job.url], None, True
+    for _ in range(run.settings.max_redirects + 1):
+        refused = await check_url(url, job.policy, run.resolve)
+        if refused:
+            kind: ErrorKind = "dns" if refused.startswith("DNS lookup failed") else "refused"
+            return error(job, kind, refused, final_url=url, moved_to=moved_to)
+        result = await _request(run, job, url)
+        if not isinstance(result, _Redirect):
+            return replace(result, moved_to=moved_to, final_url=url)
+        if result.location in seen:
+            reason = f"redirect loop: {url} sends us back to {result.location}"
+            return error(job, "redirect", reason, result.status, final_url=url)
+        permanent = permanent and result.status in PERMANENT
+        moved_to = result.location if permanent else None
+        seen.append(result.location)
+        url = result.location
+    reason = f"more than {run.settings.max_redirects} redirects: check the URL in a browser"
+    return error(job, "redirect", reason, final_url=url)
+
+
+def _headers(validators: Validators | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if validators and validators.etag:
+        headers["If-None-Match"] = validators.etag
+    if validators and validators.last_modified:
+        headers["If-Modified-Since"] = validators.last_modified
+    return headers
+
+
+async def _request(run: Run, job: Job, url: str) -> FetchOutcome | _Redirect:
+    async with run.hosts.slot(host_key(url)):
+        try:
+            request = run.client.build_request("GET", url, headers=_headers(job.validators))
+            response = await run.client.send(request, stream=True)
+            try:
+                return await _read(job, url, response)
+            finally:
+                await response.aclose()
+        except httpx.TimeoutException:
+            return error(job, "timeout", "the server stopped answering (timed out)", retriable=True)
+        except httpx.TransportError as exc:
+            return error(job, "connection", _transport_reason(exc), retriable=True)
+
+
+async def _read(job: Job, url: str, response: httpx.Response) -> FetchOutcome | _Redirect:
+    status = response.status_code
+    location = response.headers.get("location")
+    if status in REDIRECTS and location:
+        return _Redirect(status, urljoin(url, location))
+    if status == 304:
+        return _fetched(job, response, b"", not_modified=True)
+    if status >= 400:
+        retriable = should_retry_status(status)
+        wait = parse_retry_after(response.headers.get("retry-after")) if retriable else None
+        reason = http_reason(status, response.reason_phrase)
+        return error(job, "http", reason, status, retriable=retriable, retry_after=wait)
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > job.max_bytes:
+        return _too_large(job, status)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > job.max_bytes:
+            return _too_large(job, status)
+        chunks.append(chunk)
+    return _fetched(job, response, b"".join(chunks))
+
+
+def _fetched(job: Job, response: httpx.Response, raw: bytes, not_modified: bool = False) -> Fetched:
+    content_type = response.headers.get("content-type")
+    decoded = to_utf8(raw, content_type) if raw else None
+    return Fetched(
+        url=job.url,
+        body=decoded.body if decoded else b"",
+        http_status=response.status_code,
+        content_type=content_type,
+        seconds=time.perf_counter() - job.started,
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
+        not_modified=not_modified,
+        encoding=decoded.encoding if decoded else None,
+        raw_bytes=len(raw),
+    )
+
+
+def _too_large(job: Job, status: int) -> FetchError:
+    limit = job.max_bytes / (1024 * 1024)
+    reason = f"body larger than {limit:g} MB: not read (raise max_body_mb if this is expected)"
+    return error(job, "too-large", reason, status)
+
+
+def http_reason(status: int, phrase: str) -> str:
+    hint = {
+        404: "the page is gone: check the URL",
+        410: "the page is gone for good: remove or replace the source",
+        401: "needs a login: use a public feed URL",
+        403: "the server refused access",
+        429: "the server asks us to slow down",
+    }.get(status, "the server had a problem" if status >= 500 else "the server refused")
+    return f"HTTP {status} {phrase}: {hint}".replace("  ", " ")
+
+
+def _transport_reason(exc: httpx.TransportError) -> str:
+    text = str(exc) or type(exc).__name__
+    lowered = text.lower()
+    if "refused" in lowered:
+        return "connection refused by the server"
+    if "reset" in lowered or isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        return f"the connection broke off mid-answer ({text})"
+    return f"could not connect: {text}"
