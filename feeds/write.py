@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,9 +29,31 @@ FEED_SUFFIXES = (".ics", ".xml")
 @dataclass(frozen=True)
 class PublishReport:
     out_dir: Path
-    files: tuple[Path, ...]  # every file written, in the order written
+    files: tuple[Path, ...]  # every file of this publication, in the order written
     feed_count: int  # feeds with events this run (listed on the index page)
     event_count: int
+    changed: tuple[Path, ...] = ()  # the files actually rewritten
+
+
+# Stamps that change on every render. A file that differs only in these is left
+# alone, so subscribers' apps and caches see an unchanged file (same bytes, same
+# modification time) when nothing happened.
+_STAMPS = re.compile(
+    rb"^(?:DTSTAMP:.*|\s*<lastBuildDate>.*</lastBuildDate>|<p>Generated <time .*)$",
+    re.MULTILINE,
+)
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write atomically unless the file already says the same; True if written."""
+    try:
+        current = path.read_bytes()
+    except OSError:
+        current = None
+    if current is not None and _STAMPS.sub(b"", current) == _STAMPS.sub(b"", data):
+        return False
+    write_atomic(path, data)
+    return True
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -68,10 +91,17 @@ def _write_feed(
     out_dir: Path,
     now: datetime,
     base_url: str | None,
+    changed: list[Path],
 ) -> list[Path]:
     ics, xml = (out_dir / f"{spec.slug}{suffix}" for suffix in FEED_SUFFIXES)
-    write_atomic(ics, render_ics(spec, events, now))
-    write_atomic(xml, render_rss(spec, events, now, base_url))
+    changed.extend(
+        p
+        for p, data in (
+            (ics, render_ics(spec, events, now)),
+            (xml, render_rss(spec, events, now, base_url)),
+        )
+        if write_if_changed(p, data)
+    )
     return [ics, xml]
 
 
@@ -100,20 +130,23 @@ def publish(
     out_dir.mkdir(parents=True, exist_ok=True)
     specs = feed_specs(events)
     written: list[Path] = []
+    changed: list[Path] = []
     counts: list[tuple[FeedSpec, int]] = []
     for spec in specs:
         selected = [stored for stored in events if selects(spec, stored)]
-        written += _write_feed(spec, selected, out_dir, now, base_url)
+        written += _write_feed(spec, selected, out_dir, now, base_url, changed)
         counts.append((spec, len(selected)))
     for spec in _stale_specs(out_dir, specs):
-        written += _write_feed(spec, [], out_dir, now, base_url)
+        written += _write_feed(spec, [], out_dir, now, base_url, changed)
     # Last, so the page never links to a feed that is not on disk yet.
     index = out_dir / "index.html"
-    write_atomic(index, render_index(counts, now, base_url))
+    if write_if_changed(index, render_index(counts, now, base_url)):
+        changed.append(index)
     written.append(index)
     return PublishReport(
         out_dir=out_dir,
         files=tuple(written),
         feed_count=len(specs),
         event_count=len(events),
+        changed=tuple(changed),
     )

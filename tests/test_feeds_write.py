@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import feedparser
@@ -128,3 +130,19 @@ def test_all_ics_matches_the_fixture(tmp_path: Path) -> None:
         FIXTURE.write_bytes(data)
         pytest.skip("fixture regenerated: read the diff before committing it")
     assert data == FIXTURE.read_bytes()
+
+
+def test_republishing_unchanged_events_leaves_files_untouched(tmp_path: Path) -> None:
+    first = publish(sample_events(), tmp_path, NOW, BASE)
+    assert set(first.changed) == set(first.files)
+    stamps = {p: p.stat().st_mtime_ns for p in first.files}
+    later = NOW + timedelta(hours=1)  # new DTSTAMP and lastBuildDate, same events
+    again = publish(sample_events(), tmp_path, later, BASE)
+    assert again.changed == ()
+    assert {p: p.stat().st_mtime_ns for p in again.files} == stamps
+    edited = [
+        replace(s, event=replace(s.event, title=s.event.title + "!")) for s in sample_events()
+    ]
+    third = publish(edited, tmp_path, later, BASE)
+    assert tmp_path / "all.ics" in third.changed and tmp_path / "all.xml" in third.changed
+    assert b"DTSTAMP:" in (tmp_path / "all.ics").read_bytes()

@@ -53,6 +53,14 @@ def _refresh(sources: Path, tmp: Path, **options: Any) -> Any:
     return asyncio.run(run())
 
 
+def _event_rows(tmp: Path) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(tmp / "convene.duckdb"), read_only=True)
+    try:
+        return con.execute("SELECT * FROM events ORDER BY source_id, source_uid").fetchall()
+    finally:
+        con.close()
+
+
 def _ics_uids(path: Path) -> set[str]:
     cal = icalendar.Calendar.from_ical(path.read_bytes())
     return {str(e["UID"]) for e in cal.walk("VEVENT")}
@@ -92,11 +100,16 @@ def test_refresh_end_to_end(local_server: LocalServer, tmp_path: Path) -> None:
     assert (public / "region-yorkshire-and-the-humber.ics").exists()
     assert (public / "index.html").exists()
 
+    published = {p: p.stat().st_mtime_ns for p in public.iterdir()}
+    events_before = _event_rows(tmp_path)
     second = _refresh(sources, tmp_path)
     # The test server honours If-Modified-Since: nothing is parsed, nothing changes.
     again = {s.source_id: s for s in second.summaries}
     assert {again[s.source_id].status for s in good} == {"not-modified"}
     assert all((s.new, s.updated, s.removed) == (0, 0, 0) for s in second.summaries)
+    assert second.published.changed == ()
+    assert _event_rows(tmp_path) == events_before
+    assert {p: p.stat().st_mtime_ns for p in public.iterdir()} == published
     assert _ics_uids(public / "all.ics") == uids
 
 
