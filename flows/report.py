@@ -78,8 +78,8 @@ def print_sources(
 ) -> None:
     table = Table(title="Configured sources", title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("id", overflow="fold")
-    for name in ("kind", "state", "last success (UTC)", "failures", "events"):
-        justify: JustifyMethod = "right" if name in ("failures", "events") else "left"
+    for name in ("state", "last success", "fails", "events"):
+        justify: JustifyMethod = "right" if name in ("fails", "events") else "left"
         table.add_column(name, no_wrap=True, min_width=len(name), justify=justify)
     notes: list[tuple[str, str]] = []
     for source, h in zip(sources, health, strict=True):
@@ -89,7 +89,6 @@ def print_sources(
         success = _when(h.last_success) if h.last_success else "never"
         table.add_row(
             source.id,
-            source.kind,
             _styled_state(h.state, state),
             success,
             str(h.consecutive_failures),
@@ -100,6 +99,7 @@ def print_sources(
         if h.suggested_url:
             notes.append((source.id, f"moved permanently: update its url to {h.suggested_url}"))
     console.print(table)
+    console.print("Times are UTC.", style="dim")
     _print_errors(console, notes)
 
 
@@ -112,7 +112,7 @@ def _styled_state(state: str, text: str) -> str:
 
 
 def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.strftime("%d %b %H:%M")
 
 
 def print_query_result(console: Console, columns: Sequence[str], rows: Sequence[Any]) -> None:
