@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -79,6 +80,10 @@ def test_refresh_sources_and_query_on_samples(tmp_path: Path) -> None:
     assert "Traceback" not in text
     code, text = _run("sources", "--sources", samples, "--db", db)
     assert code == 0 and "never" not in text and " ok " in text
+    code, text = _run("sources", "--sources", samples, "--db", db, "--json")
+    listed = json.loads(text)
+    assert [s["state"] for s in listed] == ["ok"] * 6
+    assert listed[0]["id"] == "sample-leeds-service-design" and listed[0]["events"] > 0
     code, text = _run("query", "SELECT count(*) AS n FROM events WHERE all_day", "--db", db)
     assert code == 0 and "1 row" in text
     code, text = _run("query", "DELETE FROM events", "--db", db)
