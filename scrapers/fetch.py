@@ -25,12 +25,21 @@ from scrapers.fetch_types import (
     FetchSettings,
     Validators,
 )
-from scrapers.guard import AddressPolicy, Resolver, check_url, system_resolve
+from scrapers.guard import AddressPolicy, Resolver, system_resolve
 from scrapers.hosts import HostGate
 from scrapers.model import Source
 from scrapers.retry import backoff
 from scrapers.robots import RobotsCache
-from scrapers.transfer import REDIRECTS, Job, Run, attempt, error, host_key
+from scrapers.transfer import (
+    REDIRECTS,
+    Job,
+    Progress,
+    Run,
+    attempt,
+    check_address,
+    error,
+    host_key,
+)
 
 __all__ = [
     "FetchError",
@@ -111,13 +120,15 @@ async def fetch_source(
         return _read_local(source, started)
     policy = AddressPolicy(allow_private=source.local, trusted=run.settings.trusted_addresses)
     max_bytes = int(source.max_body_mb * 1024 * 1024) if source.max_body_mb else None
-    job = Job(source.url, policy, max_bytes or run.settings.max_bytes, validators, started)
-    deadline = time.monotonic() + run.settings.timeout
+    progress = Progress(run.settings.timeout)
+    limit = max_bytes or run.settings.max_bytes
+    job = Job(source.url, policy, limit, validators, started, progress)
     try:
-        async with asyncio.timeout(run.settings.timeout):
+        async with asyncio.timeout(None) as scope:
+            progress.bind(scope)
             # Address first: a DNS failure or a refused address is the real story,
             # not the robots.txt that could not be fetched because of it.
-            refused = await check_url(job.url, job.policy, run.resolve)
+            refused = await check_address(run, job, job.url)
             if refused:
                 kind: ErrorKind = "dns" if refused.startswith("DNS lookup failed") else "refused"
                 return error(job, kind, refused)
@@ -125,17 +136,20 @@ async def fetch_source(
                 refusal = await _robots_refusal(run, robots, job)
                 if refusal is not None:
                     return refusal
-            return await _with_retries(run, job, deadline)
+            return await _with_retries(run, job)
     except TimeoutError:
-        limit = run.settings.timeout
-        reason = f"no complete answer within {limit:g} s (server too slow or not answering)"
-        return error(job, "timeout", reason)
+        seconds = run.settings.timeout
+        reason = f"no complete answer within {seconds:g} s (server too slow or not answering)"
+        return error(
+            job, "timeout", reason, attempts=max(progress.attempts, 1), final_url=progress.url
+        )
 
 
-async def _with_retries(run: Run, job: Job, deadline: float) -> FetchOutcome:
+async def _with_retries(run: Run, job: Job) -> FetchOutcome:
     tries = 0
     while True:
         tries += 1
+        job.progress.attempts = tries
         outcome = replace(await attempt(run, job), attempts=tries)
         if isinstance(outcome, Fetched) or not outcome.retriable:
             return outcome
@@ -144,7 +158,7 @@ async def _with_retries(run: Run, job: Job, deadline: float) -> FetchOutcome:
         wait = outcome.retry_after
         if wait is None:
             wait = backoff(tries, run.settings.backoff_base, run.settings.backoff_cap)
-        if time.monotonic() + wait >= deadline:
+        if time.monotonic() + wait >= job.progress.expires:
             note = f"gave up after {tries} attempts: the next would start after the deadline"
             return replace(outcome, reason=f"{outcome.reason} ({note})")
         await asyncio.sleep(wait)
@@ -166,23 +180,33 @@ async def _robots_refusal(run: Run, robots: RobotsCache, job: Job) -> FetchError
 async def _robots_text(run: Run, job: Job, url: str) -> tuple[int | None, bytes]:
     """robots.txt with up to 5 redirects (RFC 9309), each hop's address checked."""
     for _ in range(6):
-        if await check_url(url, job.policy, run.resolve):
+        if await check_address(run, job, url):
             return None, b""
         try:
-            async with run.hosts.slot(host_key(url)), run.client.stream("GET", url) as response:
-                location = response.headers.get("location")
-                if response.status_code in REDIRECTS and location:
-                    url = urljoin(url, location)
-                    continue
-                body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) >= ROBOTS_MAX_BYTES:
-                        break
-                return response.status_code, bytes(body[:ROBOTS_MAX_BYTES])
+            async with run.hosts.slot(host_key(url)):
+                job.progress.sending()
+                status, location, body = await _robots_get(run, url)
         except httpx.HTTPError:
             return None, b""
+        if status in REDIRECTS and location:
+            url = urljoin(url, location)
+            continue
+        return status, body
     return 404, b""  # a redirect chain too long counts as "no robots.txt" (RFC 9309)
+
+
+async def _robots_get(run: Run, url: str) -> tuple[int, str | None, bytes]:
+    async with run.client.stream("GET", url) as response:
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) >= ROBOTS_MAX_BYTES:
+                break
+        return (
+            response.status_code,
+            response.headers.get("location"),
+            bytes(body[:ROBOTS_MAX_BYTES]),
+        )
 
 
 def _read_local(source: Source, started: float) -> FetchOutcome:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -35,6 +37,33 @@ class Run:
     resolve: Resolver
 
 
+class Progress:
+    """How far one source's fetch got, and its deadline.
+
+    The deadline starts when the first request is actually sent, not while the
+    source waits for our own per-host limit: a source queued behind others on a
+    busy host must not be blamed on its server.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.attempts = 0
+        self.url: str | None = None
+        self.expires = math.inf  # time.monotonic() value
+        self._scope: asyncio.Timeout | None = None
+
+    def bind(self, scope: asyncio.Timeout) -> None:
+        self._scope = scope
+
+    def sending(self, url: str | None = None) -> None:
+        if url is not None:
+            self.url = url
+        if self.expires == math.inf:
+            self.expires = time.monotonic() + self.seconds
+            if self._scope is not None:
+                self._scope.reschedule(asyncio.get_running_loop().time() + self.seconds)
+
+
 @dataclass(frozen=True)
 class Job:
     """One source's request: where, with what limits and validators."""
@@ -44,6 +73,7 @@ class Job:
     max_bytes: int
     validators: Validators | None
     started: float
+    progress: Progress = field(default_factory=lambda: Progress(math.inf))
 
 
 @dataclass(frozen=True)
@@ -67,7 +97,7 @@ async def attempt(run: Run, job: Job) -> FetchOutcome:
     """Follow redirects one hop at a time, so every hop's address is checked."""
     url, seen, moved_to, permanent = job.url, [job.url], None, True
     for _ in range(run.settings.max_redirects + 1):
-        refused = await check_url(url, job.policy, run.resolve)
+        refused = await check_address(run, job, url)
         if refused:
             kind: ErrorKind = "dns" if refused.startswith("DNS lookup failed") else "refused"
             return error(job, kind, refused, final_url=url, moved_to=moved_to)
@@ -85,6 +115,16 @@ async def attempt(run: Run, job: Job) -> FetchOutcome:
     return error(job, "redirect", reason, final_url=url)
 
 
+async def check_address(run: Run, job: Job, url: str) -> str | None:
+    """The address guard, with a bound on the lookup (the resolver's own can be long)."""
+    try:
+        async with asyncio.timeout(run.settings.connect_timeout):
+            return await check_url(url, job.policy, run.resolve)
+    except TimeoutError:
+        host = urlsplit(url).hostname
+        return f"DNS lookup failed: no answer for {host} within {run.settings.connect_timeout:g} s"
+
+
 def _headers(validators: Validators | None) -> dict[str, str]:
     headers: dict[str, str] = {}
     if validators and validators.etag:
@@ -96,6 +136,7 @@ def _headers(validators: Validators | None) -> dict[str, str]:
 
 async def _request(run: Run, job: Job, url: str) -> FetchOutcome | _Redirect:
     async with run.hosts.slot(host_key(url)):
+        job.progress.sending(url)
         try:
             request = run.client.build_request("GET", url, headers=_headers(job.validators))
             response = await run.client.send(request, stream=True)
@@ -114,6 +155,12 @@ async def _read(job: Job, url: str, response: httpx.Response) -> FetchOutcome | 
     location = response.headers.get("location")
     if status in REDIRECTS and location:
         return _Redirect(status, urljoin(url, location))
+    if 300 <= status < 400 and status != 304:
+        problem = (
+            "without a Location header" if status in REDIRECTS else "which Convene cannot follow"
+        )
+        reason = f"HTTP {status} {response.reason_phrase}: a redirect {problem}; check the URL"
+        return error(job, "redirect", reason, status)
     if status == 304:
         return _fetched(job, response, b"", not_modified=True)
     if status >= 400:

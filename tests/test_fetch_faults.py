@@ -600,15 +600,9 @@ def test_latin1_and_utf16_bodies_come_out_as_utf8(server: FaultServer) -> None:
     assert_healthy(got, server)
 
 
-# --- known bugs in the fetch code (strict: they fail loudly once fixed) ---------------------
+# --- regressions: bugs found by these tests and fixed ----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scrapers/fetch.py fetch_source: the per-source deadline (asyncio.timeout) also"
-    " covers the wait for our own per-host slot and gap (HostGate), so sources queued"
-    " behind their neighbours time out as 'server too slow' before sending anything",
-)
 def test_waiting_for_our_own_host_gate_is_not_blamed_on_the_server(server: FaultServer) -> None:
     sources = [source(f"q{n}", server.url(f"/ok/q{n}")) for n in range(8)]
     got = run(sources, FetchSettings(timeout=1.0, per_host=2, host_delay=0.3))
@@ -619,11 +613,6 @@ def test_waiting_for_our_own_host_gate_is_not_blamed_on_the_server(server: Fault
             assert f"/ok/{item.id}" in asked, f"{item.id}: blamed on a server never asked"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scrapers/fetch.py fetch_source, `except TimeoutError`: the outcome built there"
-    " says attempts=1 and final_url=None whatever attempts and redirects were made",
-)
 def test_deadline_outcome_keeps_attempts_and_final_url(server: FaultServer) -> None:
     # Attempt 1 ends at 0.4 s, attempt 2 runs from about 0.45 s to 0.85 s: the 0.7 s
     # deadline falls in the middle of it.
@@ -635,11 +624,6 @@ def test_deadline_outcome_keeps_attempts_and_final_url(server: FaultServer) -> N
     assert (error.attempts, error.final_url) == (2, server.url("/stall?s=10"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scrapers/transfer.py _read: a 3xx answer that is not followed (no Location"
-    " header, or 300/305/306) falls through to the success path and comes back as Fetched",
-)
 def test_redirect_without_location_is_an_error(server: FaultServer) -> None:
     got = run([source("nowhere", server.url("/status/302")), healthy(server)])
     assert_healthy(got, server)
