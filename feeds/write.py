@@ -7,6 +7,8 @@ means they see either the old file or the new one, never half of one.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import re
 import tempfile
@@ -85,6 +87,24 @@ def write_atomic(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+MANIFEST = ".convene-feeds.json"
+
+
+def _fingerprint(spec: FeedSpec, events: Sequence[StoredEvent], base_url: str | None) -> str:
+    # Everything a render reads except the clock; the records are frozen dataclasses
+    # of plain values, so repr() is a faithful and stable serialisation.
+    text = repr((spec, base_url, tuple(events)))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _read_manifest(out_dir: Path) -> dict[str, str]:
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
 def _write_feed(
     spec: FeedSpec,
     events: Sequence[StoredEvent],
@@ -92,8 +112,15 @@ def _write_feed(
     now: datetime,
     base_url: str | None,
     changed: list[Path],
+    manifest: dict[str, str],
 ) -> list[Path]:
     ics, xml = (out_dir / f"{spec.slug}{suffix}" for suffix in FEED_SUFFIXES)
+    fingerprint = _fingerprint(spec, events, base_url)
+    # Rendering thousands of events costs seconds; with the same input and both
+    # files in place there is nothing new to say.
+    if manifest.get(spec.slug) == fingerprint and ics.exists() and xml.exists():
+        return [ics, xml]
+    manifest[spec.slug] = fingerprint
     changed.extend(
         p
         for p, data in (
@@ -131,18 +158,20 @@ def publish(
     specs = feed_specs(events)
     written: list[Path] = []
     changed: list[Path] = []
+    manifest = _read_manifest(out_dir)
     counts: list[tuple[FeedSpec, int]] = []
     for spec in specs:
         selected = [stored for stored in events if selects(spec, stored)]
-        written += _write_feed(spec, selected, out_dir, now, base_url, changed)
+        written += _write_feed(spec, selected, out_dir, now, base_url, changed, manifest)
         counts.append((spec, len(selected)))
     for spec in _stale_specs(out_dir, specs):
-        written += _write_feed(spec, [], out_dir, now, base_url, changed)
+        written += _write_feed(spec, [], out_dir, now, base_url, changed, manifest)
     # Last, so the page never links to a feed that is not on disk yet.
     index = out_dir / "index.html"
     if write_if_changed(index, render_index(counts, now, base_url)):
         changed.append(index)
     written.append(index)
+    write_if_changed(out_dir / MANIFEST, json.dumps(manifest, sort_keys=True).encode())
     return PublishReport(
         out_dir=out_dir,
         files=tuple(written),

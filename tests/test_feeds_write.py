@@ -69,7 +69,9 @@ def test_publish_writes_every_feed_and_the_index(tmp_path: Path) -> None:
     expected = {f"{s.slug}{suffix}" for s in specs for suffix in (".ics", ".xml")}
     assert {p.name for p in report.files} == expected | {"index.html"}
     assert report.files[-1].name == "index.html"
-    assert {p.name for p in (tmp_path / "out").iterdir()} == expected | {"index.html"}
+    # The manifest remembers what each feed was rendered from (see feeds/write.py).
+    on_disk = {p.name for p in (tmp_path / "out").iterdir()}
+    assert on_disk == expected | {"index.html", ".convene-feeds.json"}
     for path in report.files:
         assert _mode(path) == 0o644
 
@@ -146,3 +148,6 @@ def test_republishing_unchanged_events_leaves_files_untouched(tmp_path: Path) ->
     third = publish(edited, tmp_path, later, BASE)
     assert tmp_path / "all.ics" in third.changed and tmp_path / "all.xml" in third.changed
     assert b"DTSTAMP:" in (tmp_path / "all.ics").read_bytes()
+    (tmp_path / "all.xml").unlink()  # lost by hand: same input, but the file must return
+    fourth = publish(edited, tmp_path, later, BASE)
+    assert fourth.changed == (tmp_path / "all.xml",)
