@@ -34,6 +34,15 @@ class Source:
     # For feeds published for machines whose site's robots.txt is written for
     # web crawlers: an explicit, per-source decision by whoever configures it.
     ignore_robots: bool = False
+    # Listing pages: how many linked event pages (or API pages) may be fetched.
+    max_pages: int = 50
+    # Only for kind "html": CSS selectors by role (container, title, date, link,
+    # location, description) and a strptime format for the date text.
+    selectors: tuple[tuple[str, str], ...] = ()
+    date_format: str | None = None
+
+    def selector(self, role: str) -> str | None:
+        return dict(self.selectors).get(role)
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,10 @@ class ParseResult:
     # Set when the document as a whole could not be read; the source then counts
     # as failed and keeps the events it had.
     error: str | None = None
+    # Further pages of the same source to fetch and parse with the same parser:
+    # event pages linked from a listing, or the next page of an API. The fetch
+    # layer decides which it may follow (host, cap); parsers stay pure.
+    follow: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
