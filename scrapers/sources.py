@@ -20,14 +20,19 @@ from scrapers.model import Source
 from scrapers.vocab import PROFESSIONS, REGIONS
 
 REQUIRED = ("id", "name", "organiser", "url", "kind")
-STR_FIELDS = (*REQUIRED, "timezone", "notes")
+STR_FIELDS = (*REQUIRED, "timezone", "notes", "date_format")
 BOOL_FIELDS = ("enabled", "local", "ignore_robots")
-NUMBER_FIELDS = ("max_body_mb",)
+NUMBER_FIELDS = ("max_body_mb", "max_pages")
+TABLE_FIELDS = ("selectors",)
+SELECTOR_ROLES = ("container", "title", "date", "link", "location", "description")
+HTML_NEEDS = ("container", "title", "date")
 LIST_FIELDS = ("regions", "professions")
-KNOWN_FIELDS = (*STR_FIELDS, *BOOL_FIELDS, *LIST_FIELDS, *NUMBER_FIELDS)
+KNOWN_FIELDS = (*STR_FIELDS, *BOOL_FIELDS, *LIST_FIELDS, *NUMBER_FIELDS, *TABLE_FIELDS)
 TOP_LEVEL = ("source", "settings")
 
-OPTIONAL = ("enabled", "timezone", "local", "notes", "ignore_robots", "max_body_mb")
+OPTIONAL = (
+    "enabled", "timezone", "local", "notes", "ignore_robots", "max_body_mb", "date_format",
+)  # fmt: skip
 
 SLUG = re.compile(r"[a-z0-9-]+")
 # tomllib (3.11) puts the position only in the message text.
@@ -176,6 +181,8 @@ class _TableCheck:
             regions=tuple(t.get("regions", ())),
             professions=tuple(t.get("professions", ())),
             base_dir=base_dir,
+            max_pages=int(t.get("max_pages", 50)),
+            selectors=tuple(sorted(t.get("selectors", {}).items())),
         )
 
     def _text(self, key: str) -> str | None:
@@ -213,6 +220,26 @@ class _TableCheck:
         timezone = self._text("timezone")
         if timezone is not None:
             self._check_timezone(timezone)
+        self._check_selectors(kind)
+
+    def _check_selectors(self, kind: str | None) -> None:
+        """Kind "html" is described by CSS selectors; they mean nothing to other kinds."""
+        given = self.table.get("selectors", {})
+        if not isinstance(given, dict):
+            return  # the type problem is reported already
+        for role in given:
+            if role not in SELECTOR_ROLES:
+                hint = _did_you_mean(role, SELECTOR_ROLES)
+                self.problem(
+                    f'unknown selector "{role}"{hint} (roles: {", ".join(SELECTOR_ROLES)})',
+                    "selectors",
+                )
+        if kind == "html":
+            missing = [role for role in HTML_NEEDS if not given.get(role)]
+            if missing:
+                self.problem(f'kind "html" needs selectors for {", ".join(missing)}', "selectors")
+        elif given:
+            self.problem('"selectors" are only used by kind "html"', "selectors")
 
     def _check_vocab(self, key: str, noun: str, vocab: dict[str, str]) -> None:
         for slug in self._slugs(key):
@@ -261,6 +288,10 @@ def _type_problem(key: str, value: Any) -> str | None:
         isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
     ):
         return f'field "{key}" should be a positive number, not {_describe(value)}'
+    if key in TABLE_FIELDS and (
+        not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values())
+    ):
+        return f'field "{key}" should be a table of strings, e.g. {{ title = "h3" }}'
     if key in LIST_FIELDS:
         if not isinstance(value, list):
             return f'field "{key}" should be a list of slugs, not {_describe(value)}'

@@ -310,3 +310,37 @@ def test_error_keeps_the_list_of_problems(tmp_path: Path) -> None:
     with pytest.raises(SourcesError) as caught:
         load_sources(path, KINDS)
     assert len(caught.value.problems) == 2
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        '[[source]]\nid = "council"\nname = "Council events"\norganiser = "A council"\n'
+        'url = "https://council.example/events"\n' + body,
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_html_sources_need_their_selectors(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'kind = "html"\nselectors = { container = "li.event", titel = "h3" }\n')
+    with pytest.raises(SourcesError) as caught:
+        load_sources(path, {"html", "ical"})
+    text = str(caught.value)
+    assert 'unknown selector "titel" (did you mean "title"?' in text
+    assert 'kind "html" needs selectors for title, date' in text
+    assert "sources.toml:7:" in text  # the selectors line
+
+
+def test_html_source_with_selectors_loads(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        'kind = "html"\nmax_pages = 5\ndate_format = "%d %B %Y"\n'
+        'selectors = { container = "li.event", title = "h3", date = ".when", link = "a" }\n',
+    )
+    [source] = load_sources(path, {"html"})
+    assert source.selector("container") == "li.event" and source.selector("location") is None
+    assert (source.max_pages, source.date_format) == (5, "%d %B %Y")
+    other = _write(tmp_path, 'kind = "ical"\nselectors = { title = "h3" }\n')
+    with pytest.raises(SourcesError, match='only used by kind "html"'):
+        load_sources(other, {"html", "ical"})
