@@ -25,9 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.refresh_304 import SETTINGS, make_sources
 from feeds import publish
-from scrapers.fetch import fetch_all
+from scrapers.crawl import collect
 from scrapers.model import ParseContext, Source
-from scrapers.pipeline import parse_outcome
 from scrapers.registry import PARSERS
 from tests.faultserver import ConnectGuard, fault_server
 from warehouse.cache import recall
@@ -41,20 +40,9 @@ def refresh_once(sources: list[Source], db: Path, public: Path) -> tuple[float, 
     now = datetime.now(UTC)
     con = connect(db)
     try:
-        memory = recall(con, now)
-        validators = {url: m.validators for url, m in memory.items()}
-        outcomes = asyncio.run(fetch_all(sources, SETTINGS, validators))
+        known = recall(con, now)
         ctx = ParseContext(now=now)
-        results = [
-            parse_outcome(
-                s,
-                outcomes[s.id],
-                PARSERS[s.kind],
-                ctx,
-                memory[s.url].digest if s.url in memory else None,
-            )
-            for s in sources
-        ]
+        results = asyncio.run(collect(sources, PARSERS, ctx, SETTINGS, known))
         run = RefreshRun(uuid.uuid4().hex, now, datetime.now(UTC), "bench")
         save_refresh(con, run, sources, results)
         events = published_events(con, [s.id for s in sources], run.finished_at)

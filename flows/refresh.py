@@ -16,12 +16,13 @@ from prefect.states import Failed
 from feeds import publish
 from feeds.write import PublishReport
 from scrapers.config import load_settings
-from scrapers.fetch import FetchOutcome, FetchSettings, fetch_all
+from scrapers.crawl import collect
+from scrapers.fetch_types import FetchSettings, Remembered
 from scrapers.model import ParseContext, Source
-from scrapers.pipeline import SUCCESS, SourceResult, parse_outcome
+from scrapers.pipeline import SUCCESS, SourceResult
 from scrapers.registry import PARSERS
 from scrapers.sources import load_sources
-from warehouse.cache import Memory, recall
+from warehouse.cache import recall
 from warehouse.read import published_events
 from warehouse.store import RefreshRun, SourceSummary, connect, save_refresh
 
@@ -39,10 +40,8 @@ class RefreshOutcome:
         return sum(1 for s in self.summaries if s.status in SUCCESS)
 
 
-# Sources are fetched inside one task, not one task per source: a Prefect task
-# costs milliseconds of overhead and hundreds of them cost tens of seconds.
 @task(cache_policy=NO_CACHE)
-def recall_validators(db_path: Path, now: datetime) -> dict[str, Memory]:
+def recall_validators(db_path: Path, now: datetime) -> dict[str, Remembered]:
     if not db_path.exists():
         return {}
     con = connect(db_path)
@@ -52,26 +51,17 @@ def recall_validators(db_path: Path, now: datetime) -> dict[str, Memory]:
         con.close()
 
 
+# Sources are fetched inside one task, not one task per source: a Prefect task
+# costs milliseconds of overhead and hundreds of them cost tens of seconds.
 @task(cache_policy=NO_CACHE)
-async def fetch_sources(
-    sources: Sequence[Source], settings: FetchSettings, memory: dict[str, Memory]
-) -> dict[str, FetchOutcome]:
-    validators = {url: m.validators for url, m in memory.items()}
-    return await fetch_all(sources, settings, validators)
-
-
-@task(cache_policy=NO_CACHE)
-def parse_sources(
+async def collect_sources(
     sources: Sequence[Source],
-    outcomes: dict[str, FetchOutcome],
+    settings: FetchSettings,
     ctx: ParseContext,
-    memory: dict[str, Memory],
+    known: dict[str, Remembered],
 ) -> list[SourceResult]:
-    def digest(source: Source) -> str | None:
-        known = memory.get(source.url)
-        return known.digest if known else None
-
-    return [parse_outcome(s, outcomes[s.id], PARSERS[s.kind], ctx, digest(s)) for s in sources]
+    """Fetch and parse every source, following listing and API links."""
+    return await collect(sources, PARSERS, ctx, settings, known)
 
 
 @task(cache_policy=NO_CACHE)
@@ -120,9 +110,8 @@ async def refresh(
     if timeout_seconds is not None:
         settings = replace(settings, timeout=timeout_seconds)
     enabled = [s for s in all_sources if s.enabled]
-    memory = recall_validators(Path(db), started)
-    outcomes = await fetch_sources(enabled, settings, memory)
-    results = parse_sources(enabled, outcomes, ParseContext(now=started), memory)
+    known = recall_validators(Path(db), started)
+    results = await collect_sources(enabled, settings, ParseContext(now=started), known)
     run = RefreshRun(uuid.uuid4().hex, started, datetime.now(UTC), str(sources_file))
     summaries = store_results(Path(db), run, all_sources, results)
     report = publish_feeds(

@@ -53,6 +53,14 @@ class Validators:
 
 
 @dataclass(frozen=True)
+class Remembered:
+    """What the database remembers of a URL: validators and the last body digest."""
+
+    validators: Validators
+    digest: str | None
+
+
+@dataclass(frozen=True)
 class Fetched:
     url: str
     body: bytes  # UTF-8 (see scrapers.decode); empty when not_modified

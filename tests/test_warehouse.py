@@ -227,3 +227,11 @@ def test_old_fetch_history_is_pruned_after_a_year(con: duckdb.DuckDBPyConnection
     later = RefreshRun("late", NOW + timedelta(days=400), NOW + timedelta(days=400), "s.toml")
     save_refresh(con, later, [A], [_ok(A, [])])
     assert con.execute("SELECT run_id FROM fetch_runs").fetchall() == [("late",)]
+
+
+def test_a_source_that_suddenly_lists_nothing_is_held(con: duckdb.DuckDBPyConnection) -> None:
+    save_refresh(con, _run(1), [A], [_ok(A, [_event("1", "One", 1), _event("2", "Two", 2)])])
+    [held] = save_refresh(con, _run(2), [A], [_ok(A, [])])
+    assert held.held and "fell from 2 to 0" in held.held and _counts(con) == (2, 0)
+    [confirmed] = save_refresh(con, _run(3), [A], [_ok(A, [])])
+    assert confirmed.removed == 2 and _counts(con) == (2, 2)

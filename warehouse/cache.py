@@ -8,27 +8,20 @@ needs parsing now and then.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import duckdb
 import pyarrow as pa
 
-from scrapers.fetch_types import Fetched, Validators
+from scrapers.fetch_types import Fetched, Remembered, Validators
 from scrapers.pipeline import SourceResult
 
 REPARSE_AFTER = timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class Memory:
-    validators: Validators
-    digest: str | None
-
-
 def recall(
     con: duckdb.DuckDBPyConnection, now: datetime, reparse_after: timedelta = REPARSE_AFTER
-) -> dict[str, Memory]:
+) -> dict[str, Remembered]:
     """URL -> memory, leaving out URLs due a full parse and sources held for a re-check."""
     rows = con.execute(
         """
@@ -45,7 +38,9 @@ def recall(
         """,
         {"since": now - reparse_after},
     ).fetchall()
-    return {url: Memory(Validators(etag, modified), digest) for url, etag, modified, digest in rows}
+    return {
+        url: Remembered(Validators(etag, modified), digest) for url, etag, modified, digest in rows
+    }
 
 
 def remember(

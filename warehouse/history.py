@@ -37,7 +37,11 @@ def held_drops(con: duckdb.DuckDBPyConnection, ok: Sequence[SourceResult]) -> di
     for result in ok:
         active, was_held = before[result.source.id]
         now_listed = len({e.source_uid for e in result.parsed.events})
-        if active >= MIN_EVENTS_FOR_DROP_CHECK and now_listed * 2 <= active and not was_held:
+        # A listing that suddenly lists nothing is held whatever it had before.
+        dropped = now_listed * 2 <= active and (
+            active >= MIN_EVENTS_FOR_DROP_CHECK or (now_listed == 0 and active > 0)
+        )
+        if dropped and not was_held:
             held[result.source.id] = (
                 f"event count fell from {active} to {now_listed}: suspected breakage, "
                 "so no event is removed until the next fetch confirms the drop"

@@ -1,0 +1,83 @@
+"""Following links from listings and API pages: host rules, caps, depth, merging."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from httpserver import serve
+
+from scrapers.crawl import allowed, collect
+from scrapers.fetch_types import FetchSettings
+from scrapers.model import Event, ParseContext, ParseResult, Source
+
+NOW = datetime(2026, 11, 26, tzinfo=UTC)
+SETTINGS = FetchSettings(per_host=8, host_delay=0, timeout=5, backoff_base=0.01)
+
+
+def tiny(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
+    """A toy format: 'event NAME' and 'follow URL' lines, to test the crawl alone."""
+    events, follow = [], []
+    for line in body.decode().splitlines():
+        word, _, rest = line.partition(" ")
+        if word == "event":
+            events.append(Event(source.id, rest, rest, NOW + timedelta(days=1)))
+        elif word == "follow":
+            follow.append(rest if "://" in rest else source.url.rsplit("/", 1)[0] + "/" + rest)
+    return ParseResult(tuple(events), follow=tuple(follow))
+
+
+def _source(url: str, kind: str = "jsonld", max_pages: int = 50) -> Source:
+    return Source("listing", "Listing", "Org", url, kind, local=True, max_pages=max_pages)
+
+
+def _collect(source: Source) -> tuple[list[str], list[str]]:
+    parsers = {"jsonld": tiny, "wordpress-events": tiny}
+    [result] = asyncio.run(collect([source], parsers, ParseContext(now=NOW), SETTINGS))
+    assert result.status == "ok" and all(e.source_id == "listing" for e in result.parsed.events)
+    return [e.source_uid for e in result.parsed.events], list(result.parsed.warnings)
+
+
+def test_listing_follows_event_pages_once_and_merges(tmp_path: Path) -> None:
+    (tmp_path / "list").write_text(
+        "event a\nfollow e1\nfollow e2\nfollow e1\nfollow missing\n"
+        "follow https://elsewhere.example/e9\n"
+    )
+    (tmp_path / "e1").write_text("event a\nevent b\nfollow e3\n")  # 'a' is the listing's own
+    (tmp_path / "e2").write_text("event c\n")
+    (tmp_path / "e3").write_text("event d\n")  # depth 2: not followed for listings
+    with serve(tmp_path) as server:
+        uids, warnings = _collect(_source(server.url("list")))
+    assert uids == ["a", "b", "c"]
+    assert len(warnings) == 1 and "linked page" in warnings[0] and "missing" in warnings[0]
+    assert "HTTP 404" in warnings[0]
+
+
+def test_cap_on_pages_per_source(tmp_path: Path) -> None:
+    (tmp_path / "list").write_text("".join(f"follow e{n}\n" for n in range(10)))
+    for n in range(10):
+        (tmp_path / f"e{n}").write_text(f"event e{n}\n")
+    with serve(tmp_path) as server:
+        uids, _ = _collect(_source(server.url("list"), max_pages=3))
+    assert uids == ["e0", "e1", "e2"]
+
+
+def test_api_pages_are_followed_page_after_page(tmp_path: Path) -> None:
+    for n in range(1, 5):
+        nxt = f"follow p{n + 1}\n" if n < 4 else ""
+        (tmp_path / f"p{n}").write_text(f"event x{n}\n{nxt}")
+    with serve(tmp_path) as server:
+        uids, warnings = _collect(_source(server.url("p1"), kind="wordpress-events"))
+    assert uids == ["x1", "x2", "x3", "x4"] and warnings == []
+
+
+def test_only_own_site_and_event_platforms_are_followed() -> None:
+    source = _source("https://www.camp.example/events/")
+    assert allowed(source, "https://camp.example/event/ukgovcamp-2027/")
+    assert allowed(source, "https://www.eventbrite.co.uk/e/camp-tickets-123")
+    assert allowed(source, "https://www.meetup.com/group/events/123/")
+    assert allowed(source, "https://lu.ma/abc") and allowed(source, "https://ti.to/org/event")
+    assert not allowed(source, "https://tracker.example/pixel")
+    assert not allowed(source, "javascript:alert(1)")
+    assert not allowed(source, "file:///etc/passwd")
