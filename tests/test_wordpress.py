@@ -26,7 +26,7 @@ SOURCE = Source(
     name="Digital Councils Network events",
     organiser="Digital Councils Network",
     url=API,
-    kind="wordpress",
+    kind="wordpress-events",
 )
 # Window: 2026-10-27 to 2027-11-26 (30 days back, 365 ahead).
 CTX = ParseContext(now=datetime(2026, 11, 26, tzinfo=UTC))
