@@ -5,10 +5,12 @@ Adding a source kind means writing a pure parser and adding one line here.
 
 from __future__ import annotations
 
-from scrapers import feed, ical
+from scrapers import feed, html, ical, wordpress
 from scrapers.model import Parser
 
 PARSERS: dict[str, Parser] = {
     "ical": ical.parse,
     "feed": feed.parse,
+    "wordpress-events": wordpress.parse,
+    "html": html.parse,
 }
