@@ -76,13 +76,13 @@ def test_refresh_sources_and_query_on_samples(tmp_path: Path) -> None:
     samples = str(SAMPLES / "sample-sources.toml")
     code, text = _convene("refresh", "--sources", samples, "--db", db, "--public", public)
     assert code == 0, text
-    assert "6 of 6 sources worked" in text and "index.html" in text
+    assert "8 of 8 sources worked" in text and "index.html" in text
     assert "Traceback" not in text
     code, text = _run("sources", "--sources", samples, "--db", db)
     assert code == 0 and "never" not in text and " ok " in text
     code, text = _run("sources", "--sources", samples, "--db", db, "--json")
     listed = json.loads(text)
-    assert [s["state"] for s in listed] == ["ok"] * 6
+    assert [s["state"] for s in listed] == ["ok"] * 8
     assert listed[0]["id"] == "sample-leeds-service-design" and listed[0]["events"] > 0
     code, text = _run("query", "SELECT count(*) AS n FROM events WHERE all_day", "--db", db)
     assert code == 0 and "1 row" in text

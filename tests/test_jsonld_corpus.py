@@ -1,7 +1,9 @@
 """scrapers.jsonld over the shared corpus of real-world HTML (schema.org's Event examples
-in JSON-LD, microdata and RDFa, and extruct's saved pages): it must never raise, and at
-least 95% of the files must give an event, a file counting when its Events carry no
-startDate at all (nothing to give). The figure is printed on every run.
+in JSON-LD, microdata and RDFa, and extruct's saved pages): it must never raise, and of
+the files in which plain extruct finds an Event with a startDate, at least 95% must give
+an event. The issue's own figure, files giving an event out of all files, is printed on
+every run but cannot reach 95% on this corpus: about a quarter of its files hold no
+dated Event at all (schema.org Action examples, eventSchedule-only events).
 """
 
 from __future__ import annotations
@@ -79,11 +81,13 @@ def test_corpus_never_raises_and_most_files_give_events() -> None:
             lost.append(f"{path.name}: {result.error or list(result.warnings)}")
     elapsed = time.perf_counter() - began
     counted = len(with_events) + len(nothing_to_give)
+    dated = len(files) - len(nothing_to_give)
     print(
         f"\n{len(files)} files in {elapsed:.1f} s. {len(with_events)}/{len(files)} give at least "
         f"one event ({len(with_events) / len(files):.1%}); {len(nothing_to_give)} more have no "
         f"Event with a startDate, so give none legitimately; together {counted}/{len(files)} "
-        f"= {counted / len(files):.1%} (target {TARGET:.0%}). Files with a dated Event but no "
-        "event from us:\n" + "\n".join(lost or ["none"])
+        f"= {counted / len(files):.1%}. Of the {dated} files with a dated Event, "
+        f"{len(with_events)} give one ({len(with_events) / dated:.1%}, target {TARGET:.0%}). "
+        "Files with a dated Event but no event from us:\n" + "\n".join(lost or ["none"])
     )
-    assert counted / len(files) >= TARGET, "\n".join(lost)
+    assert len(with_events) / dated >= TARGET, "\n".join(lost)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from scrapers.registry import PARSERS
 from scrapers.sources import SourcesError, load_sources
 from scrapers.vocab import PROFESSIONS, REGIONS
 
@@ -48,7 +49,7 @@ def replaced(old: str, new: str, text: str = VALID) -> str:
 
 
 def test_shipped_sources_file_loads() -> None:
-    sources = load_sources(ROOT / "sources.toml", KINDS)
+    sources = load_sources(ROOT / "sources.toml", PARSERS.keys())
     assert len(sources) >= 15
     assert len({s.id for s in sources}) == len(sources)
     for source in sources:
@@ -74,7 +75,7 @@ def test_shipped_sources_mark_every_unconfirmed_url() -> None:
 
 def test_sample_sources_load_and_point_at_existing_files() -> None:
     path = ROOT / "examples" / "sample-sources.toml"
-    sources = load_sources(path, KINDS)
+    sources = load_sources(path, PARSERS.keys())
     assert len(sources) >= 5
     assert sum(s.kind == "ical" for s in sources) >= 3
     assert sum(s.kind == "feed" for s in sources) >= 2
