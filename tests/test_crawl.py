@@ -11,6 +11,7 @@ from httpserver import serve
 from scrapers.crawl import allowed, collect
 from scrapers.fetch_types import FetchSettings
 from scrapers.model import Event, ParseContext, ParseResult, Source
+from scrapers.registry import PARSERS
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 SETTINGS = FetchSettings(per_host=8, host_delay=0, timeout=5, backoff_base=0.01)
@@ -81,3 +82,39 @@ def test_only_own_site_and_event_platforms_are_followed() -> None:
     assert not allowed(source, "https://tracker.example/pixel")
     assert not allowed(source, "javascript:alert(1)")
     assert not allowed(source, "file:///etc/passwd")
+
+
+def _event_page(name: str, start: str) -> str:
+    return (
+        '<html><head><script type="application/ld+json">{"@context": "https://schema.org",'
+        f' "@type": "Event", "name": "{name}", "startDate": "{start}",'
+        ' "location": {"@type": "Place", "name": "Civic Hall", "address": "Leeds LS1 1UR"}}'
+        "</script></head><body><h1>" + name + "</h1></body></html>"
+    )
+
+
+def test_a_real_listing_page_with_the_jsonld_parser(tmp_path: Path) -> None:
+    # A camp site's events page: no JSON-LD of its own, links to its event pages.
+    (tmp_path / "events").mkdir()
+    (tmp_path / "events" / "index.html").write_text(
+        '<html><body><h1>Events</h1><ul><li><a href="/event/camp-day/">Camp day</a></li>'
+        '<li><a href="/event/fringe/">Fringe</a></li>'
+        '<li><a href="/event/broken/">Broken</a></li></ul></body></html>'
+    )
+    for slug, name, start in (
+        ("camp-day", "LeedsCamp 2027", "2027-02-06T09:30:00+00:00"),
+        ("fringe", "LeedsCamp fringe", "2027-02-05T18:00:00+00:00"),
+    ):
+        (tmp_path / "event" / slug).mkdir(parents=True)
+        (tmp_path / "event" / slug / "index.html").write_text(_event_page(name, start))
+    (tmp_path / "event" / "broken").mkdir()
+    (tmp_path / "event" / "broken" / "index.html").write_text("<html><p>No event</p></html>")
+    with serve(tmp_path) as server:
+        listing = Source("camp", "Camp", "Org", server.url("events/"), "jsonld", local=True)
+        [result] = asyncio.run(collect([listing], PARSERS, ParseContext(now=NOW), SETTINGS))
+    assert result.status == "ok"
+    titles = sorted(e.title for e in result.parsed.events)
+    assert titles == ["LeedsCamp 2027", "LeedsCamp fringe"]
+    assert {e.source_id for e in result.parsed.events} == {"camp"}
+    assert {e.location.postcode for e in result.parsed.events if e.location} == {"LS1 1UR"}
+    assert any("broken" in w and "no schema.org Event" in w for w in result.parsed.warnings)
