@@ -207,7 +207,9 @@ class Builder:
             rec["source_uid"] = f"{uid}@google.com"
             # Shared calendars usually paste the organiser's own page, sometimes tracked.
             own = f"{org_base}{e.same_url_as or slug}"
-            rec["url"] = own + ("?utm_source=calendar&utm_medium=ical" if rng.random() < 0.5 else "")
+            rec["url"] = own + (
+                "?utm_source=calendar&utm_medium=ical" if rng.random() < 0.5 else ""
+            )
             if not primary:
                 kinds.append("url_own_site_vs_platform")
         else:  # the organiser's own site
@@ -453,7 +455,11 @@ def build(seed: int = SEED) -> Builder:
         ),
         (
             "AI for Public Good: i.AI showcase",
-            ["i.AI showcase: AI for public good", "Incubator for AI showcase", "AI for Public Good"],
+            [
+                "i.AI showcase: AI for public good",
+                "Incubator for AI showcase",
+                "AI for Public Good",
+            ],
             at(date(2026, 5, 14), 13, 0),
             180,
             "iai",
@@ -469,7 +475,11 @@ def build(seed: int = SEED) -> Builder:
         ),
         (
             "Services Week 2026: opening session",
-            ["Services Week opening session", "#ServicesWeek 2026 - opening", "ServicesWeek26 kick-off"],
+            [
+                "Services Week opening session",
+                "#ServicesWeek 2026 - opening",
+                "ServicesWeek26 kick-off",
+            ],
             at(date(2026, 5, 18), 10, 0),
             90,
             "onegov",
@@ -521,7 +531,10 @@ def build(seed: int = SEED) -> Builder:
 
     # 3. Hard negatives: two different sessions at the same venue on the same day.
     session_pairs = [
-        ("Accessibility in practice: morning workshop", "Accessibility in practice: afternoon workshop"),
+        (
+            "Accessibility in practice: morning workshop",
+            "Accessibility in practice: afternoon workshop",
+        ),
         ("User research clinic", "Content design clinic"),
         ("Intro to agile for councils", "Agile for council leaders"),
         ("Data ethics masterclass", "Data ethics roundtable"),
@@ -544,10 +557,24 @@ def build(seed: int = SEED) -> Builder:
         org = rng.choice(list(ORGANISERS))
         if k >= len(session_pairs):  # second run of the pair in another place and month
             t1, t2 = t1 + " (" + venue[1] + ")", t2 + " (" + venue[1] + ")"
-        e1 = b.add("same_venue_same_day", title=t1, start=at(d, h1), minutes=120, org=org,
-                   venue=venue, allow_all_day=False)
-        e2 = b.add("same_venue_same_day", title=t2, start=at(d, h2), minutes=120, org=org,
-                   venue=venue, allow_all_day=False)
+        e1 = b.add(
+            "same_venue_same_day",
+            title=t1,
+            start=at(d, h1),
+            minutes=120,
+            org=org,
+            venue=venue,
+            allow_all_day=False,
+        )
+        e2 = b.add(
+            "same_venue_same_day",
+            title=t2,
+            start=at(d, h2),
+            minutes=120,
+            org=org,
+            venue=venue,
+            allow_all_day=False,
+        )
         b.hard.append((e1.eid, e2.eid, "same_venue_same_day_other_session"))
 
     # 4. Hard negatives: same title in a different year (same venue, same season).
@@ -577,10 +604,22 @@ def build(seed: int = SEED) -> Builder:
         d1 = rand_day(rng)
         d2 = d1 + timedelta(weeks=52)  # same weekday, a year later
         hh = rng.choice([9, 10])
-        e1 = b.add("same_title_other_year", title=title, start=at(d1, hh), minutes=420, org=org,
-                   venue=V[venue])
-        e2 = b.add("same_title_other_year", title=title, start=at(d2, hh), minutes=420, org=org,
-                   venue=V[venue])
+        e1 = b.add(
+            "same_title_other_year",
+            title=title,
+            start=at(d1, hh),
+            minutes=420,
+            org=org,
+            venue=V[venue],
+        )
+        e2 = b.add(
+            "same_title_other_year",
+            title=title,
+            start=at(d2, hh),
+            minutes=420,
+            org=org,
+            venue=V[venue],
+        )
         b.hard.append((e1.eid, e2.eid, "same_title_other_year"))
 
     # 5. Hard negatives: near-identical titles, different cities, same day and time.
@@ -589,7 +628,11 @@ def build(seed: int = SEED) -> Builder:
         ("One Team Gov {city} breakfast", "onegov", ["London", "Bristol", "Birmingham"]),
         ("Service Design {city} meetup", "sdig", ["Edinburgh", "Glasgow", "Newcastle"]),
         ("NHS digital clinical safety: {city}", "nhs", ["Leeds", "Nottingham", "Exeter"]),
-        ("LocalGov Digital {city} Pipeline session", "localgov", ["Birmingham", "Liverpool", "Cambridge"]),
+        (
+            "LocalGov Digital {city} Pipeline session",
+            "localgov",
+            ["Birmingham", "Liverpool", "Cambridge"],
+        ),
         ("AI Ready Councils: {city}", "iai", ["Manchester", "Cardiff", "Brighton"]),
         ("GovCamp {city}", "ukgovcamp", ["Belfast", "Leeds", "Bristol"]),
         ("Digital inclusion roadshow - {city}", "nesta", ["Newcastle", "Sheffield", "Liverpool"]),
@@ -607,8 +650,16 @@ def build(seed: int = SEED) -> Builder:
         es = []
         for city in cities:
             venue = rng.choice(by_city[city])
-            es.append(b.add("same_day_other_city", title=tmpl.format(city=city), start=at(d, hh, mm),
-                            minutes=120, org=org, venue=venue))
+            es.append(
+                b.add(
+                    "same_day_other_city",
+                    title=tmpl.format(city=city),
+                    start=at(d, hh, mm),
+                    minutes=120,
+                    org=org,
+                    venue=venue,
+                )
+            )
         for x, y in combinations(es, 2):
             b.hard.append((x.eid, y.eid, "near_identical_title_other_city_same_day"))
 
@@ -640,8 +691,15 @@ def build(seed: int = SEED) -> Builder:
         src = OWN_SOURCE[org]
         h1, h2 = rng.choice([(10, 14), (11, 15), (9, 13), (12, 18)])
         shared = slugify(title) if k % 3 == 0 else None  # a third share one page URL
-        kw = dict(title=title, minutes=60, org=org, venue=V[venue] if venue else None,
-                  allow_all_day=False, primary_source=src, same_url_as=shared)
+        kw = dict(
+            title=title,
+            minutes=60,
+            org=org,
+            venue=V[venue] if venue else None,
+            allow_all_day=False,
+            primary_source=src,
+            same_url_as=shared,
+        )
         e1 = b.add("same_source_same_title_same_day", start=at(d, h1), **kw)
         e2 = b.add("same_source_same_title_same_day", start=at(d, h2), **kw)
         b.hard.append((e1.eid, e2.eid, "same_source_same_title_same_day_other_time"))
@@ -667,8 +725,14 @@ def build(seed: int = SEED) -> Builder:
             hh, mm, mins = rng.choice([12, 13, 14]), 0, 60
         else:
             hh, mm, mins = 18, rng.choice([0, 30]), 120
-        b.add("ordinary", title=title[0].upper() + title[1:], start=at(d, hh, mm), minutes=mins,
-              org=org, venue=venue)
+        b.add(
+            "ordinary",
+            title=title[0].upper() + title[1:],
+            start=at(d, hh, mm),
+            minutes=mins,
+            org=org,
+            venue=venue,
+        )
 
     b.emit()
     check(b)
@@ -708,8 +772,10 @@ def main() -> None:
 
     sizes = Counter(r["entity"] for r in b.labels)
     print(f"seed {SEED}")
-    print(f"listings {len(b.listings)}, entities {len(b.entities)}, "
-          f"true duplicate pairs {dup_pairs(b.labels)}, hard non-duplicate pairs {len(b.hard)}")
+    print(
+        f"listings {len(b.listings)}, entities {len(b.entities)}, "
+        f"true duplicate pairs {dup_pairs(b.labels)}, hard non-duplicate pairs {len(b.hard)}"
+    )
     print("entities by kind:", dict(sorted(b.entity_kinds.items())))
     print("listings per entity:", dict(sorted(Counter(sizes.values()).items())))
     print("sources:", dict(Counter(r["source"] for r in b.listings).most_common()))
