@@ -134,6 +134,7 @@ TAGLINES = [
     "networking and talks",
     "open to all public servants",
 ]
+DASHES = ["\u2014", "\u2013", "-", ":"]  # em dash, en dash, hyphen, colon
 ONLINE_FORMATS = {"community call", "lunch and learn", "drop-in", "roundtable"}
 
 
@@ -298,7 +299,8 @@ class Builder:
         elif pick == "organiser_in_title":
             t = rng.choice([f"{org}: {t}", f"{t} | {org}", f"{t} - {org}", f"{org} {t}"])
         elif pick == "tagline":
-            t = f"{t} {rng.choice(['—', '–', '-', ':'])} {rng.choice(TAGLINES)}"
+            dash = rng.choice(DASHES)
+            t = f"{t} {dash} {rng.choice(TAGLINES)}"
         elif pick == "ampersand":
             t = t.replace(" and ", " & ") if " and " in t else t + " & networking"
         elif pick == "punct":
