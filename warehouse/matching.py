@@ -1,0 +1,193 @@
+"""Deduplication: which listings from different sources are the same event. Pure: no I/O.
+
+Exact rules first
+    "uid": the same source_uid (iCal UID plus its "/<occurrence start>" suffix, so one
+    occurrence of a series matches only that occurrence) in two sources. "url": the same
+    canonical URL (see matching_text.canonical_url: eventbrite:<id>, meetup:<group>:<id>, or
+    https://host/path without www., tracking parameters, fragment or trailing slash). A home
+    page or events index (path "", /events, /event, /calendar, /whats-on) never counts, nor a
+    URL that one source gives to several of its listings (a series or venue page). Exact
+    pairs must also start within 36 h and come from different sources, and ids shorter than
+    6 characters do not count (numeric CMS ids collide across sites).
+
+Then fuzzy matching
+    Listings are swept in start order; a listing is compared only with listings of other
+    sources that started at most 36 h earlier and share a blocking key: a title word (words
+    in more than 1% of titles only if they are among the listing's two rarest) or the first
+    five letters of the title with spaces removed. Score (matching_score.WEIGHTS):
+
+        0.45 title + 0.25 time + 0.2 place + 0.1 organiser  >=  THRESHOLD (0.75)
+
+    title: similarity of normalised titles (matching_text.title_similarity); time: 1 same
+    instant, 0.8 within an hour, 0.5 same London date (or an all-day copy on that date), 0;
+    place: 1 same postcode, 0.9 same venue, 0.8 both online, 0.5 unknown, 0.2 different
+    venue or online vs in person, 0 different postcodes; organiser: 1 same, 0.5 unknown,
+    0.3 different. Hard rules veto a fuzzy match whatever the score: same source, starts over
+    36 h apart, different postcodes, title below 0.6, different days, and two timed starts
+    over an hour apart on one day at one venue unless the titles are (nearly) identical.
+
+Clusters
+    Overrides first: `same` pairs are joined (even against the hard rules), `different`
+    pairs are never in one cluster. Then matched pairs are joined strongest first (exact
+    pairs count as 1.0), skipping any join that would put a `different` pair or a hard
+    non-match (same source, different postcodes, starts over 36 h apart) into one cluster:
+    a chain loses its weakest link.
+
+Stable cluster ids
+    A cluster id is a listing id. With `previous` (listing id -> cluster id of the last run)
+    each cluster claims the previous ids its members held; claims are granted in order of
+    most members holding the id, then the larger cluster (so on a split the larger part keeps
+    the id), then the smallest id string, each id to one cluster and each cluster one id.
+    This keeps an id when a copy joins and when a copy leaves (even if the listing whose id
+    it was has gone). Every other cluster takes the id of its member with the earliest start,
+    then smallest id, skipping ids already taken this run (a part split off takes its
+    earliest remaining member; if none is free, "<earliest id>~2", "~3", ...).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Mapping, Sequence
+
+from warehouse.matching_cluster import cluster, stable_ids
+from warehouse.matching_score import Features, exact_rule, features, pair_score, score_pair
+from warehouse.matching_text import canonical_url, normalise_title, title_similarity
+from warehouse.matching_types import (
+    THRESHOLD,
+    WINDOW_SECONDS,
+    Clustering,
+    Listing,
+    PairScore,
+)
+
+__all__ = [
+    "THRESHOLD",
+    "Clustering",
+    "Listing",
+    "PairScore",
+    "canonical_url",
+    "match",
+    "normalise_title",
+    "score_pair",
+]
+
+# Pairs with titles below this are not worth a full score and are not reported: they are
+# far below the 0.6 title floor, and there are millions of them at 100k listings.
+_REPORT_TITLE = 0.5
+# A word in more than this share of titles ("workshop", "london") makes a poor blocking key.
+_COMMON_SHARE = 0.01
+# A URL shared by more listings than this is a page about many events.
+_MAX_URL_GROUP = 20
+
+
+def _exact_candidates(feats: Sequence[Features]) -> set[tuple[int, int]]:
+    """Index pairs sharing a source_uid or a specific canonical URL."""
+    by_uid: dict[str, list[int]] = defaultdict(list)
+    by_url: dict[str, list[int]] = defaultdict(list)
+    for i, f in enumerate(feats):
+        by_uid[f.listing.source_uid].append(i)
+        if f.url is not None:
+            by_url[f.url].append(i)
+    out: set[tuple[int, int]] = set()
+    for groups, is_url in ((by_uid, False), (by_url, True)):
+        for group in groups.values():
+            if len(group) < 2 or (is_url and len(group) > _MAX_URL_GROUP):
+                continue
+            if is_url:
+                sources = [feats[i].listing.source for i in group]
+                if len(set(sources)) < len(sources):
+                    continue  # one source uses it for several listings: not one event
+            for x, i in enumerate(group):
+                for j in group[x + 1 :]:
+                    out.add((min(i, j), max(i, j)))
+    return out
+
+
+def _blocking_keys(feats: Sequence[Features]) -> list[tuple[str, ...]]:
+    frequency: Counter[str] = Counter()
+    for f in feats:
+        frequency.update(f.tokens)
+    common = max(20, int(len(feats) * _COMMON_SHARE))
+    keys: list[tuple[str, ...]] = []
+    for f in feats:
+        words = sorted(f.tokens, key=lambda w: (frequency[w], w))
+        chosen = [w for k, w in enumerate(words) if k < 2 or frequency[w] <= common]
+        # catches titles that differ only in spacing ("UK GovCamp" / "UKGovCamp")
+        keys.append((*chosen, "\x00" + f.compact[:5]))
+    return keys
+
+
+def match(
+    listings: Sequence[Listing],
+    *,
+    previous: Mapping[str, str] | None = None,
+    same: Iterable[tuple[str, str]] = (),
+    different: Iterable[tuple[str, str]] = (),
+    threshold: float = THRESHOLD,
+    exact_only: bool = False,
+) -> Clustering:
+    """Cluster listings that are the same event; see the module docstring for the rules."""
+    order = sorted(listings, key=lambda item: (item.start.timestamp(), item.id))
+    feats = [features(item) for item in order]
+    index = {f.listing.id: i for i, f in enumerate(feats)}
+    pairs: list[PairScore] = []
+    edges: list[tuple[float, int, int]] = []
+    seen: set[tuple[int, int]] = set()
+
+    for i, j in sorted(_exact_candidates(feats)):
+        if exact_rule(feats[i], feats[j]) is not None:
+            seen.add((i, j))
+            result = pair_score(feats[i], feats[j], threshold, exact_only)
+            pairs.append(result)
+            edges.append((result.score, i, j))
+
+    if not exact_only:
+        keys = _blocking_keys(feats)
+        buckets: dict[str, deque[int]] = defaultdict(deque)
+        for i, fi in enumerate(feats):
+            earliest = fi.ts - WINDOW_SECONDS
+            source = fi.listing.source
+            postcode = fi.postcode
+            candidates: set[int] = set()
+            for key in keys[i]:
+                bucket = buckets[key]
+                while bucket and feats[bucket[0]].ts < earliest:
+                    bucket.popleft()
+                candidates.update(bucket)
+                bucket.append(i)
+            for j in candidates:
+                fj = feats[j]
+                if fj.listing.source == source or (i, j) in seen or (j, i) in seen:
+                    continue
+                if postcode and fj.postcode and postcode != fj.postcode:
+                    continue
+                title = title_similarity(
+                    fi.tokens, fi.grams, fi.compact_len, fj.tokens, fj.grams, fj.compact_len
+                )
+                if title < _REPORT_TITLE:
+                    continue
+                result = pair_score(fi, fj, threshold)
+                pairs.append(result)
+                if result.matched:
+                    edges.append((result.score, j, i))
+
+    apart: dict[int, set[int]] = defaultdict(set)
+    for a, b in different:
+        if a in index and b in index:
+            apart[index[a]].add(index[b])
+            apart[index[b]].add(index[a])
+            pairs.append(_override(feats[index[a]], feats[index[b]], "override-different"))
+    joined: list[tuple[int, int]] = []
+    for a, b in same:
+        if a in index and b in index and a != b:
+            joined.append((index[a], index[b]))
+            pairs.append(_override(feats[index[a]], feats[index[b]], "override-same"))
+
+    groups = cluster(feats, joined, edges, apart)
+    return Clustering(cluster_of=stable_ids(groups, feats, previous), pairs=tuple(pairs))
+
+
+def _override(fa: Features, fb: Features, rule: str) -> PairScore:
+    scored = pair_score(fa, fb)
+    matched = rule == "override-same"
+    return PairScore(scored.a, scored.b, 1.0 if matched else 0.0, scored.components, rule, matched)
