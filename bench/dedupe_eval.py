@@ -139,8 +139,8 @@ def splink_clusters(records: list[dict[str, Any]], threshold: float) -> dict[str
 
     Blocking (prediction): same London start date, OR same canonical URL.
     Comparisons: normalised title Jaro-Winkler at 0.95 / 0.88 / 0.70; start time absolute
-    difference at 1 minute / 1 hour / 24 hours (all-day copies: null); postcode exact;
-    organiser Jaro-Winkler at 0.9.
+    difference at 1 minute / 24 hours (all-day copies: null); postcode exact; organiser
+    exact (lower-cased).
     Training: lambda from a deterministic rule (same title and date, recall 0.8); u by
     random sampling (1e6 pairs, seed 1); m by EM, once blocked on start date and once on
     normalised title. Predict, then cluster connected components of pairs whose match
@@ -161,11 +161,11 @@ def splink_clusters(records: list[dict[str, Any]], threshold: float) -> dict[str
             cl.AbsoluteTimeDifferenceAtThresholds(
                 "start_ts",
                 input_is_string=False,
-                metrics=["minute", "hour", "hour"],
-                thresholds=[1, 1, 24],
+                metrics=["minute", "hour"],
+                thresholds=[1, 24],
             ),
             cl.ExactMatch("postcode"),
-            cl.JaroWinklerAtThresholds("organiser", [0.9]),
+            cl.ExactMatch("organiser"),
         ],
         retain_intermediate_calculation_columns=False,
     )
