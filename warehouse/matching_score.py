@@ -6,8 +6,8 @@ so that scoring a pair is a handful of set intersections and comparisons.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from warehouse.matching_text import (
@@ -35,8 +35,7 @@ SESSION_TITLE = 0.95
 MIN_UID = 6
 
 
-@dataclass(frozen=True, slots=True)
-class Features:
+class Features(NamedTuple):  # a tuple: 100k of them are built per run, and fast to build
     listing: Listing
     ts: float  # start as a UTC timestamp
     day: date  # London date of the start, or the listed date of an all-day event
@@ -50,10 +49,28 @@ class Features:
     organiser: str
 
 
-def features(listing: Listing) -> Features:
-    title = normalise_title(listing.title, listing.organiser)
-    compact = title.replace(" ", "")
-    url = canonical_url(listing.url)
+_TitleParts = tuple[frozenset[str], frozenset[str], str]
+
+
+def _title_parts(title: str, organiser: str | None) -> _TitleParts:
+    text = normalise_title(title, organiser)
+    compact = text.replace(" ", "")
+    return frozenset(text.split()), trigrams(compact), compact
+
+
+def features(
+    listing: Listing, cache: dict[tuple[str, str | None], _TitleParts] | None = None
+) -> Features:
+    """A listing reduced for scoring. `cache` shares title work between listings with the
+    same title and organiser (a series repeats its title every occurrence)."""
+    key = (listing.title, listing.organiser)
+    parts = cache.get(key) if cache is not None else None
+    if parts is None:
+        parts = _title_parts(listing.title, listing.organiser)
+        if cache is not None:
+            cache[key] = parts
+    tokens, grams, compact = parts
+    url = canonical_url(listing.url) if listing.url else None
     # An all-day event's date is the wall date it was listed with (its midnight may have been
     # stored in any zone); a timed one is placed on the London calendar.
     day = listing.start.date() if listing.all_day else listing.start.astimezone(LONDON).date()
@@ -61,8 +78,8 @@ def features(listing: Listing) -> Features:
         listing=listing,
         ts=listing.start.timestamp(),
         day=day,
-        tokens=frozenset(title.split()),
-        grams=trigrams(compact),
+        tokens=tokens,
+        grams=grams,
         compact=compact,
         compact_len=len(compact),
         url=url if is_specific_url(url) else None,
@@ -170,7 +187,11 @@ def fuzzy_components(
 
 
 def pair_score(
-    fa: Features, fb: Features, threshold: float = THRESHOLD, exact_only: bool = False
+    fa: Features,
+    fb: Features,
+    threshold: float = THRESHOLD,
+    exact_only: bool = False,
+    title: float | None = None,
 ) -> PairScore:
     a_id = fa.listing.id
     b_id = fb.listing.id
@@ -178,7 +199,7 @@ def pair_score(
         fa, fb = fb, fa
         a_id, b_id = b_id, a_id
     rule = exact_rule(fa, fb)
-    score, components, veto = fuzzy_components(fa, fb)
+    score, components, veto = fuzzy_components(fa, fb, title)
     if rule is not None:
         return PairScore(a_id, b_id, 1.0, ((rule, 1.0), *components), rule, True)
     if veto is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 # Query parameters that only say where a click came from: two links differing only in these
@@ -96,11 +97,16 @@ def is_specific_url(canonical: str | None) -> bool:
 
 def _fold(text: str) -> list[str]:
     """Lower-case ASCII words: accents dropped, punctuation as spaces, "&" as "and"."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("&", " and "))
-    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    text = text.replace("&", " and ")
+    if text.isascii():  # most titles: skip the Unicode decomposition
+        ascii_text = text.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
     return [word for word in _NON_WORD.split(ascii_text) if word]
 
 
+@lru_cache(maxsize=65536)  # venues and organisers repeat across thousands of listings
 def normalise_name(name: str | None) -> str:
     """A venue or organiser name folded for comparison ("" when unknown)."""
     return " ".join(_fold(name)) if name else ""
@@ -136,7 +142,7 @@ def trigrams(compact: str) -> frozenset[str]:
     """Character trigrams of a string (the string itself when shorter than three)."""
     if len(compact) < 3:
         return frozenset((compact,)) if compact else frozenset()
-    return frozenset(compact[i : i + 3] for i in range(len(compact) - 2))
+    return frozenset(map("".join, zip(compact, compact[1:], compact[2:], strict=False)))
 
 
 def title_similarity(
