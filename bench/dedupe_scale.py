@@ -33,17 +33,83 @@ CITIES = [
     ("Liverpool", "L1 8JQ"), ("Brighton", "BN1 1AE"), ("Oxford", "OX1 2JD"),
     ("Cambridge", "CB2 1TN"), ("York", "YO1 7HH"), ("Norwich", "NR2 1NH"),
 ]  # fmt: skip
-TOPICS = (
-    "Python Data Science Accessibility Cloud Security DevOps Rust Design Research Agile "
-    "Open Data Civic Tech Product Management Service Design Machine Learning JavaScript "
-    "Content Design User Research GovTech Digital Inclusion Cyber Privacy Kubernetes Java "
-    "Testing Analytics Leadership Procurement Sustainability Blockchain Mobile"
-).split()
-FORMATS = (
-    "Meetup Workshop Conference Social Talks Unconference Hack Day Breakfast Summit Forum "
-    "Drinks Lunch and Learn Bootcamp Clinic Networking Showcase Roundtable Masterclass"
-).split()
-EXTRA = "Spring Summer Autumn Winter Annual Beginners Advanced Intro Community Network".split()
+TOPICS = [
+    "Python",
+    "Data",
+    "Science",
+    "Accessibility",
+    "Cloud",
+    "Security",
+    "DevOps",
+    "Rust",
+    "Design",
+    "Research",
+    "Agile",
+    "Open",
+    "Data",
+    "Civic",
+    "Tech",
+    "Product",
+    "Management",
+    "Service",
+    "Design",
+    "Machine",
+    "Learning",
+    "JavaScript",
+    "Content",
+    "Design",
+    "User",
+    "Research",
+    "GovTech",
+    "Digital",
+    "Inclusion",
+    "Cyber",
+    "Privacy",
+    "Kubernetes",
+    "Java",
+    "Testing",
+    "Analytics",
+    "Leadership",
+    "Procurement",
+    "Sustainability",
+    "Blockchain",
+    "Mobile",
+]
+FORMATS = [
+    "Meetup",
+    "Workshop",
+    "Conference",
+    "Social",
+    "Talks",
+    "Unconference",
+    "Hack",
+    "Day",
+    "Breakfast",
+    "Summit",
+    "Forum",
+    "Drinks",
+    "Lunch",
+    "and",
+    "Learn",
+    "Bootcamp",
+    "Clinic",
+    "Networking",
+    "Showcase",
+    "Roundtable",
+    "Masterclass",
+]
+EXTRA = [
+    "Spring",
+    "Summer",
+    "Autumn",
+    "Winter",
+    "Annual",
+    "Beginners",
+    "Advanced",
+    "Intro",
+    "Community",
+    "Network",
+]
 
 
 def make_title(rng: random.Random) -> str:
