@@ -349,3 +349,21 @@ def test_two_clusters_merging_keep_majority_id() -> None:
     items = [listing(x, "Civic Tech Social", UKGC, postcode="E1 6AN") for x in prev]
     result = match(items, previous=prev)
     assert set(result.cluster_of.values()) == {"a/1-000001"}
+
+
+def test_a_shared_page_url_does_not_join_sessions_hours_apart() -> None:
+    # A morning and an afternoon run of one workshop, described on one page; a calendar
+    # copies the afternoon run with the page's URL.
+    page = "https://www.oneteamgov.uk/events/civic-tech-newcomers-session"
+    day = datetime(2027, 2, 4, 10, tzinfo=UTC)
+    common = {"postcode": "BS1 5TX", "url": page}
+    morning = listing("site/am", "Civic tech newcomers session", day, **common)
+    copy = listing(
+        "gcal/pm",
+        "Civic tech newcomers session!",
+        day + timedelta(hours=4),
+        **common,
+    )
+    assert not score_pair(morning, copy).matched
+    same_time = replace(copy, start=day)
+    assert score_pair(morning, same_time).rule == "url" and score_pair(morning, same_time).matched

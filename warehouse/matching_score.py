@@ -28,9 +28,6 @@ LONDON = ZoneInfo("Europe/London")
 WEIGHTS = (("title", 0.45), ("time", 0.25), ("place", 0.2), ("organiser", 0.1))
 # Titles below this are different events whatever else agrees.
 MIN_TITLE = 0.6
-# Two different start times on one day at one venue are two sessions unless the titles are
-# this close (a copy of the same session with a mistyped time).
-SESSION_TITLE = 0.95
 # uid rule: ids this short (e.g. "1234" from a CMS) can collide across sources by chance.
 MIN_UID = 6
 
@@ -146,9 +143,12 @@ def exact_rule(fa: Features, fb: Features) -> str | None:
         return None  # a series page shared by every occurrence is not one event
     if la.source_uid == lb.source_uid and len(la.source_uid) >= MIN_UID:
         return "uid"
-    if fa.url is not None and fa.url == fb.url:
-        return "url"
-    return None
+    if fa.url is None or fa.url != fb.url:
+        return None
+    # One page can describe several sessions: a shared URL does not outweigh start
+    # times hours apart on the same day (an all-day copy gives no time to compare).
+    close = time_score(fa, fb) >= 0.8 or ((la.all_day or lb.all_day) and time_score(fa, fb) > 0)
+    return "url" if close else None
 
 
 def fuzzy_components(
@@ -176,12 +176,9 @@ def fuzzy_components(
         veto = "title"
     elif time == 0.0:
         veto = "different-day"
-    elif (
-        time == 0.5
-        and place >= 0.9
-        and title < SESSION_TITLE
-        and not (fa.listing.all_day or fb.listing.all_day)
-    ):
+    elif time == 0.5 and place >= 0.9 and not (fa.listing.all_day or fb.listing.all_day):
+        # Two start times hours apart on one day at one venue are two sessions, even
+        # under one title (a morning and an afternoon run of the same workshop).
         veto = "same-venue-sessions"
     return round(score, 4), components, veto
 
