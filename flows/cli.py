@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,6 +19,8 @@ from scrapers.model import Source
 from scrapers.registry import PARSERS
 from scrapers.sources import SourcesError, load_sources
 from warehouse.health import source_health
+from warehouse.listings_io import ListingsError, read_listings, verdicts
+from warehouse.matching import match
 from warehouse.store import connect
 
 if TYPE_CHECKING:
@@ -159,6 +162,31 @@ def _check_sources(path: Path) -> tuple[Source, ...]:
         raise fail(str(exc)) from None
     _settings(path)
     return configured
+
+
+@app.command()
+def dedupe(
+    listings: Annotated[Path, typer.Argument(help="JSON Lines file of listings ('-' for stdin).")],
+) -> None:
+    """Run the deduplication matcher on listings, without touching the database.
+
+    Each input line: {"id", "source", "source_uid", "title", "start", "end" (ISO 8601 with
+    offset), "all_day", "timezone", "url", "location_name", "postcode", "online",
+    "organiser", "description"}; only id, title and start are required. Prints one JSON
+    line per listing: {"id", "cluster", "best_match", "score"}.
+    """
+    try:
+        if str(listings) == "-":
+            read = read_listings(sys.stdin, "<stdin>")
+        else:
+            with listings.open(encoding="utf-8") as handle:
+                read = read_listings(handle, str(listings))
+    except OSError as exc:
+        raise fail(f"cannot read {listings}: {exc.strerror or exc}") from None
+    except ListingsError as exc:
+        raise fail(f"bad listings:\n{exc}") from None
+    for row in verdicts(read, match(read)):
+        print(json.dumps(row))
 
 
 def _settings(path: Path) -> Settings:

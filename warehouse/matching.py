@@ -6,7 +6,8 @@ Exact rules first
     canonical URL (see matching_text.canonical_url: eventbrite:<id>, meetup:<group>:<id>, or
     https://host/path without www., tracking parameters, fragment or trailing slash). A home
     page or events index (path "", /events, /event, /calendar, /whats-on) never counts, nor a
-    URL that one source gives to several of its listings (a series or venue page). Exact
+    URL that one source gives to several of its listings (a series or venue page), nor a
+    shared URL whose listings start hours apart on one day (one page, two sessions). Exact
     pairs must also start within 36 h and come from different sources, and ids shorter than
     6 characters do not count (numeric CMS ids collide across sites).
 
@@ -24,7 +25,7 @@ Then fuzzy matching
     venue or online vs in person, 0 different postcodes; organiser: 1 same, 0.5 unknown,
     0.3 different. Hard rules veto a fuzzy match whatever the score: same source, starts over
     36 h apart, different postcodes, title below 0.6, different days, and two timed starts
-    over an hour apart on one day at one venue unless the titles are (nearly) identical.
+    over an hour apart on one day at one venue (two sessions, even under one title).
 
 Clusters
     Overrides first: `same` pairs are joined (even against the hard rules), `different`
