@@ -30,7 +30,7 @@ from scrapers.model import ParseContext, Source
 from scrapers.registry import PARSERS
 from tests.faultserver import ConnectGuard, fault_server
 from warehouse.cache import recall
-from warehouse.read import published_events
+from warehouse.canonical import published_events
 from warehouse.store import RefreshRun, connect, save_refresh
 
 

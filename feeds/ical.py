@@ -127,8 +127,10 @@ def profession_names(stored: StoredEvent) -> list[str]:
 
 def event_description(spec: FeedSpec, stored: StoredEvent) -> str:
     event = stored.event
-    listed = " ".join(part for part in (stored.source_name, event.url) if part)
-    footer = f"Listed by: {listed}\nIn this feed because: {explain(spec, stored)}"
+    listings = [(stored.source_name, event.url), *stored.also_listed]
+    listed = "\n".join(" ".join(part for part in pair if part) for pair in listings)
+    label = "Listed by" if len(listings) == 1 else "Listed by (every copy)"
+    footer = f"{label}: {listed}\nIn this feed because: {explain(spec, stored)}"
     body = clean_text(event.description or "").strip()
     return clean_text(f"{body}\n\n{footer}" if body else footer)
 

@@ -91,11 +91,15 @@ def item_html(stored: StoredEvent) -> str:
     description = clean_text(event.description or "").strip()
     if description:
         parts.extend(_paragraph(None, block) for block in description.split("\n\n"))
-    source = html.escape(clean_text(stored.source_name))
-    if event.url:
-        source = f'<a href="{html.escape(clean_text(event.url))}">{source}</a>'
-    parts.append(f"<p>Listed by: {source}</p>")
+    listings = [(stored.source_name, event.url), *stored.also_listed]
+    links = ", ".join(_listing_link(name, url) for name, url in listings)
+    parts.append(f"<p>Listed by: {links}</p>")
     return "\n".join(parts)
+
+
+def _listing_link(name: str, url: str | None) -> str:
+    text = html.escape(clean_text(name))
+    return f'<a href="{html.escape(clean_text(url))}">{text}</a>' if url else text
 
 
 def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:

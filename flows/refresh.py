@@ -23,7 +23,7 @@ from scrapers.pipeline import SUCCESS, SourceResult
 from scrapers.registry import PARSERS
 from scrapers.sources import load_sources
 from warehouse.cache import recall
-from warehouse.read import published_events
+from warehouse.canonical import published_events
 from warehouse.store import RefreshRun, SourceSummary, connect, save_refresh
 
 

@@ -14,8 +14,8 @@ from scrapers.model import Event, Location, ParseResult, Post, Source
 from scrapers.pipeline import SourceResult
 from warehouse import store
 from warehouse.cache import recall
+from warehouse.canonical import published_events
 from warehouse.health import source_health
-from warehouse.read import published_events
 from warehouse.schema import MIGRATIONS, current_version
 from warehouse.store import RefreshRun, connect, save_refresh
 

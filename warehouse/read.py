@@ -23,16 +23,28 @@ WHERE e.removed_at IS NULL
   AND e.start_at <= $until
 ORDER BY e.start_at, e.source_id, e.source_uid
 """
+_ACTIVE_SQL = (
+    _EVENT_SQL.split("WHERE")[0]
+    + """WHERE e.removed_at IS NULL
+ORDER BY e.start_at, e.source_id, e.source_uid
+"""
+)
 
 
-def published_events(
+def active_events(con: duckdb.DuckDBPyConnection) -> list[StoredEvent]:
+    """Every event some source still lists, whatever its date: what clustering sees."""
+    return [_stored(row) for row in con.execute(_ACTIVE_SQL).fetchall()]
+
+
+def listed_events(
     con: duckdb.DuckDBPyConnection,
     source_ids: Sequence[str],
     now: datetime,
     days_back: int = 30,
     days_ahead: int = 365,
 ) -> list[StoredEvent]:
-    """Events the feeds should carry: still listed, from configured sources, in the window."""
+    """Events still listed by the given sources, in the window, one row per listing
+    (warehouse.canonical turns them into one entry per event)."""
     params = {
         "ids": list(source_ids),
         "since": now - timedelta(days=days_back),

@@ -17,3 +17,5 @@ class StoredEvent:
     first_seen: datetime  # aware, UTC
     last_changed: datetime  # aware, UTC
     sequence: int  # 0 when first seen, +1 for each change of content
+    # The other listings of the same event: (source name, its URL), shown to subscribers.
+    also_listed: tuple[tuple[str, str | None], ...] = ()

@@ -123,6 +123,34 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        3,
+        "clusters of listings, scored pairs, canonical events",
+        """
+        CREATE TABLE clusters (
+            listing_id VARCHAR PRIMARY KEY,   -- source_id/source_uid
+            cluster_id VARCHAR NOT NULL,      -- a member's listing id, stable across runs
+            assigned_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE match_pairs (
+            a VARCHAR NOT NULL,
+            b VARCHAR NOT NULL,
+            score DOUBLE NOT NULL,
+            rule VARCHAR NOT NULL,            -- uid | url | fuzzy | override-same | -different
+            matched BOOLEAN NOT NULL,
+            components VARCHAR NOT NULL,      -- JSON: {"title": 0.92, "time": 1.0, ...}
+            scored_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (a, b)
+        );
+        CREATE TABLE canonical (
+            cluster_id VARCHAR PRIMARY KEY,
+            content_hash VARCHAR NOT NULL,
+            sequence INTEGER NOT NULL,        -- +1 whenever the published content changes
+            first_seen TIMESTAMPTZ NOT NULL,
+            last_changed TIMESTAMPTZ NOT NULL
+        );
+        """,
+    ),
 )
 
 

@@ -14,6 +14,7 @@ import pyarrow as pa
 from scrapers.model import Source
 from scrapers.pipeline import SUCCESS, SourceResult
 from warehouse.cache import remember
+from warehouse.canonical import recluster
 from warehouse.frames import EVENT_SCHEMA, events_table, posts_table
 from warehouse.history import held_drops, prune_history
 from warehouse.schema import migrate
@@ -94,6 +95,7 @@ def _store_results(
         con.unregister("incoming_posts")
     summaries = [_summary(r, new, updated, removed, held.get(r.source.id)) for r in results]
     _insert_fetch_runs(con, run, results, summaries)
+    recluster(con, run.finished_at)
     remember(con, results, run.finished_at)
     prune_history(con, run.finished_at)
     return summaries

@@ -1,0 +1,84 @@
+"""One event, one entry: clusters in DuckDB, canonical entries, stable UIDs and SEQUENCE."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from scrapers.fetch_types import Fetched
+from scrapers.model import Event, Location, ParseResult, Source
+from scrapers.pipeline import SourceResult
+from warehouse.canonical import published_events
+from warehouse.store import RefreshRun, connect, save_refresh
+
+NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
+CAMP = datetime(2027, 1, 23, 9, tzinfo=UTC)
+SITE = Source("site", "UKGovCamp site", "UKGovCamp", "https://ukgovcamp.example/", "ical",
+              ("london",), ("digital",))  # fmt: skip
+EB = Source("eventbrite", "Eventbrite", "Eventbrite", "https://eb.example/", "jsonld",
+            ("uk-wide",), ("policy",))  # fmt: skip
+VENUE = Location("Bank of America Merrill Lynch", "2 King Edward St", "EC1A 1HQ")
+
+
+def _event(source: Source, uid: str, title: str, start: datetime, **kw: object) -> Event:
+    return Event(source.id, uid, title, start, start + timedelta(hours=8), location=VENUE,
+                 **kw)  # type: ignore[arg-type]  # fmt: skip
+
+
+def _ok(source: Source, events: list[Event]) -> SourceResult:
+    fetched = Fetched(source.url, b"x", 200, None, 0.1)
+    return SourceResult(source, "ok", fetched, ParseResult(tuple(events)), None, "d")
+
+
+def _refresh(con: duckdb.DuckDBPyConnection, n: int, results: list[SourceResult]) -> None:
+    at = NOW + timedelta(minutes=n)
+    save_refresh(con, RefreshRun(f"r{n}", at, at, "s.toml"), [SITE, EB], results)
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    return connect(tmp_path / "c.duckdb")
+
+
+def test_copies_from_two_sources_publish_once(con: duckdb.DuckDBPyConnection) -> None:
+    own = _event(SITE, "ukgc27", "UKGovCamp 2027", CAMP, url="https://ukgovcamp.example/2027")
+    copy = _event(EB, "123456789", "UK GovCamp 2027 - the unconference", CAMP,
+                  url="https://www.eventbrite.co.uk/e/ukgovcamp-tickets-123456789",
+                  description="Tickets released in batches.")  # fmt: skip
+    _refresh(con, 1, [_ok(SITE, [own]), _ok(EB, [copy])])
+    [entry] = published_events(con, ["site", "eventbrite"], NOW)
+    assert set(entry.regions) == {"london", "uk-wide"}
+    assert set(entry.professions) == {"digital", "policy"}
+    assert len(entry.also_listed) == 1
+    pair = con.execute("SELECT rule, matched, components FROM match_pairs").fetchone()
+    assert pair is not None and pair[1] is True
+    assert set(json.loads(pair[2])) >= {"title", "time", "place", "organiser"}
+
+
+def test_a_copy_joining_keeps_the_uid_and_raises_the_sequence(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    own = _event(SITE, "ukgc27", "UKGovCamp 2027", CAMP, url="https://ukgovcamp.example/2027")
+    _refresh(con, 1, [_ok(SITE, [own]), _ok(EB, [])])
+    [alone] = published_events(con, ["site", "eventbrite"], NOW)
+    assert (alone.event.source_id, alone.event.source_uid, alone.sequence) == ("site", "ukgc27", 0)
+    copy = _event(EB, "123456789", "UKGovCamp 2027!", CAMP)
+    _refresh(con, 2, [_ok(SITE, [own]), _ok(EB, [copy])])
+    [joined] = published_events(con, ["site", "eventbrite"], NOW)
+    assert (joined.event.source_id, joined.event.source_uid) == ("site", "ukgc27")
+    assert joined.sequence == 1 and joined.also_listed == (("Eventbrite", None),)
+    _refresh(con, 3, [_ok(SITE, [own]), _ok(EB, [copy])])
+    [same] = published_events(con, ["site", "eventbrite"], NOW)
+    assert same.sequence == 1  # nothing changed: no new SEQUENCE
+
+
+def test_two_sessions_at_one_venue_stay_apart(con: duckdb.DuckDBPyConnection) -> None:
+    morning = _event(SITE, "am", "Service design clinic", CAMP)
+    afternoon = _event(EB, "pm-session-1", "Service design clinic", CAMP + timedelta(hours=5))
+    _refresh(con, 1, [_ok(SITE, [morning]), _ok(EB, [afternoon])])
+    entries = published_events(con, ["site", "eventbrite"], NOW)
+    assert [e.event.source_uid for e in entries] == ["am", "pm-session-1"]

@@ -1,0 +1,167 @@
+"""One event, one entry: listings clustered by warehouse.matching, and the canonical
+event each cluster publishes.
+
+A cluster's id is one of its members' listing ids ("source_id/source_uid") and stays
+the same while copies join or leave (see warehouse.matching), so the published UID of a
+lone listing does not change when it gains copies. Its fields come from the most
+complete member (known end, place, link, description, organiser, categories), ties going
+to the member seen first; regions and professions are the union of the members'. The
+canonical SEQUENCE goes up whenever the published content changes, and never down.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.matching import Clustering, Listing, match
+from warehouse.read import active_events, listed_events
+from warehouse.records import StoredEvent
+
+
+def listing_id(stored: StoredEvent) -> str:
+    return f"{stored.event.source_id}/{stored.event.source_uid}"
+
+
+def to_listing(stored: StoredEvent) -> Listing:
+    event, place = stored.event, stored.event.location
+    return Listing(
+        id=listing_id(stored),
+        source=event.source_id,
+        source_uid=event.source_uid,
+        title=event.title,
+        start=event.start,
+        end=event.end,
+        all_day=event.all_day,
+        timezone=event.timezone,
+        url=event.url,
+        location_name=place.name if place else None,
+        postcode=place.postcode if place else None,
+        online=True if event.attendance == "online" else None,
+        organiser=event.organiser,
+        description=event.description,
+    )
+
+
+def _rank(stored: StoredEvent) -> tuple[int, float, str]:
+    event = stored.event
+    known = (event.end, event.location, event.url, event.description, event.organiser)
+    filled = sum(value is not None for value in known) + bool(event.categories)
+    return (-filled, stored.first_seen.timestamp(), listing_id(stored))
+
+
+def merge(cluster_id: str, members: Sequence[StoredEvent]) -> StoredEvent:
+    """The entry a cluster publishes (sequence and dates come from the canonical table)."""
+    ordered = sorted(members, key=_rank)
+    best = ordered[0]
+    source_id, _, source_uid = cluster_id.partition("/")
+    return replace(
+        best,
+        event=replace(best.event, source_id=source_id, source_uid=source_uid),
+        regions=tuple(dict.fromkeys(r for m in ordered for r in m.regions)),
+        professions=tuple(dict.fromkeys(p for m in ordered for p in m.professions)),
+        first_seen=min(m.first_seen for m in ordered),
+        last_changed=max(m.last_changed for m in ordered),
+        also_listed=tuple((m.source_name, m.event.url) for m in ordered[1:]),
+    )
+
+
+def _content_hash(entry: StoredEvent) -> str:
+    text = repr((entry.event, entry.regions, entry.professions, entry.also_listed))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def recluster(con: duckdb.DuckDBPyConnection, now: datetime) -> Clustering:
+    """Cluster every listed event again; keep ids, scored pairs and canonical sequences."""
+    stored = active_events(con)
+    previous = dict(con.execute("SELECT listing_id, cluster_id FROM clusters").fetchall())
+    result = match([to_listing(s) for s in stored], previous=previous)
+    _replace(con, "clusters", [
+        {"listing_id": lid, "cluster_id": cid, "assigned_at": now}
+        for lid, cid in sorted(result.cluster_of.items())
+    ])  # fmt: skip
+    _replace(con, "match_pairs", [
+        {"a": p.a, "b": p.b, "score": p.score, "rule": p.rule, "matched": p.matched,
+         "components": json.dumps(dict(p.components)), "scored_at": now}
+        for p in result.pairs
+    ])  # fmt: skip
+    groups: dict[str, list[StoredEvent]] = defaultdict(list)
+    for s in stored:
+        groups[result.cluster_of[listing_id(s)]].append(s)
+    _upsert_canonical(con, {cid: merge(cid, members) for cid, members in groups.items()}, now)
+    return result
+
+
+def _replace(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, object]]) -> None:
+    con.execute(f"DELETE FROM {table}")
+    if rows:
+        con.register("incoming_rows", pa.Table.from_pylist(rows))
+        try:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows")
+        finally:
+            con.unregister("incoming_rows")
+
+
+def _upsert_canonical(
+    con: duckdb.DuckDBPyConnection, entries: dict[str, StoredEvent], now: datetime
+) -> None:
+    rows = [
+        {"cluster_id": cid, "content_hash": _content_hash(e), "first_seen": e.first_seen}
+        for cid, e in entries.items()
+    ]
+    if not rows:
+        return
+    con.register("incoming_canonical", pa.Table.from_pylist(rows))
+    try:
+        con.execute(
+            """
+            INSERT INTO canonical
+            SELECT cluster_id, content_hash, 0, first_seen, $now FROM incoming_canonical
+            ON CONFLICT (cluster_id) DO UPDATE SET
+                content_hash = excluded.content_hash,
+                sequence = canonical.sequence + 1,
+                last_changed = excluded.last_changed
+            WHERE canonical.content_hash <> excluded.content_hash
+            """,
+            {"now": now},
+        )
+    finally:
+        con.unregister("incoming_canonical")
+
+
+def published_events(
+    con: duckdb.DuckDBPyConnection,
+    source_ids: Sequence[str],
+    now: datetime,
+    days_back: int = 30,
+    days_ahead: int = 365,
+) -> list[StoredEvent]:
+    """What the feeds carry: one entry per event, from the configured sources, in the window."""
+    listed = listed_events(con, source_ids, now, days_back, days_ahead)
+    cluster_of = dict(con.execute("SELECT listing_id, cluster_id FROM clusters").fetchall())
+    canon = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "SELECT cluster_id, sequence, first_seen, last_changed FROM canonical"
+        ).fetchall()
+    }
+    groups: dict[str, list[StoredEvent]] = defaultdict(list)
+    for s in listed:
+        groups[cluster_of.get(listing_id(s), listing_id(s))].append(s)
+    entries = []
+    for cid, members in groups.items():
+        entry = merge(cid, members)
+        if cid in canon:
+            sequence, first_seen, last_changed = canon[cid]
+            entry = replace(
+                entry, sequence=sequence, first_seen=first_seen, last_changed=last_changed
+            )
+        entries.append(entry)
+    return sorted(entries, key=lambda e: (e.event.start, listing_id(e)))
