@@ -95,10 +95,20 @@ def _store_results(
         con.unregister("incoming_posts")
     summaries = [_summary(r, new, updated, removed, held.get(r.source.id)) for r in results]
     _insert_fetch_runs(con, run, results, summaries)
-    recluster(con, run.finished_at)
+    # Clusters depend only on the listed events: when none was added, changed or
+    # removed (every source answered 304, say), they are as they were.
+    if any(s.new or s.updated or s.removed for s in summaries) or not _clustered(con):
+        recluster(con, run.finished_at)
     remember(con, results, run.finished_at)
     prune_history(con, run.finished_at)
     return summaries
+
+
+def _clustered(con: duckdb.DuckDBPyConnection) -> bool:
+    [(done,)] = con.execute(
+        "SELECT (SELECT count(*) FROM clusters) > 0 OR (SELECT count(*) FROM events) = 0"
+    ).fetchall()
+    return bool(done)
 
 
 def _summary(
