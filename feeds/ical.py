@@ -54,13 +54,17 @@ def clean_text(text: str) -> str:
 
 
 def event_uid(event: Event) -> str:
+    return uid_for(event.source_id, event.source_uid)
+
+
+def uid_for(source_id: str, source_uid: str) -> str:
     """A UID that is stable across runs and safe in every client.
 
     Anything outside a conservative character set is replaced, and then a short
     hash of the original is appended so two source UIDs can never collapse into
     one. Long UIDs are cut for the same reason some clients choke on them.
     """
-    raw = f"{event.source_id}/{event.source_uid}"
+    raw = f"{source_id}/{source_uid}"
     safe = _UID_UNSAFE.sub("_", raw)
     if safe != raw or len(safe) > _UID_MAX:
         digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:12]

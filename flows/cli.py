@@ -13,14 +13,17 @@ import duckdb
 import typer
 from rich.console import Console
 
-from flows.report import print_query_result, print_refresh, print_sources
+from feeds.ical import uid_for
+from flows.report import print_explanation, print_query_result, print_refresh, print_sources
 from scrapers.config import Settings, load_settings
 from scrapers.model import Source
 from scrapers.registry import PARSERS
 from scrapers.sources import SourcesError, load_sources
+from warehouse.canonical import cluster_members
 from warehouse.health import source_health
 from warehouse.listings_io import ListingsError, read_listings, verdicts
 from warehouse.matching import match
+from warehouse.records import StoredEvent
 from warehouse.store import connect
 
 if TYPE_CHECKING:
@@ -162,6 +165,35 @@ def _check_sources(path: Path) -> tuple[Source, ...]:
         raise fail(str(exc)) from None
     _settings(path)
     return configured
+
+
+@app.command()
+def explain(
+    event_id: Annotated[str, typer.Argument(help="A feed UID, a cluster id or a listing id.")],
+    db: DbOpt = Path("data/convene.duckdb"),
+) -> None:
+    """Explain one published event: its copies, their match scores, where its fields
+    come from, and which feeds carry it and why."""
+    if not db.exists():
+        raise fail(f"no database at {db}: run `convene refresh` first")
+    con = _open_read_only(db)
+    try:
+        found = cluster_members(con, event_id) or _by_feed_uid(con, event_id)
+    finally:
+        con.close()
+    if found is None or not found[1]:
+        raise fail(f'no event "{event_id}": use a UID from a feed or an id from the database')
+    print_explanation(out, *found)
+
+
+def _by_feed_uid(
+    con: duckdb.DuckDBPyConnection, uid: str
+) -> tuple[str, list[StoredEvent], list[tuple[object, ...]]] | None:
+    # Feed UIDs are made safe for calendar apps, so they may not spell the cluster id.
+    for (cluster_id,) in con.execute("SELECT DISTINCT cluster_id FROM clusters").fetchall():
+        if uid_for(*cluster_id.partition("/")[::2]) == uid:
+            return cluster_members(con, cluster_id)
+    return None
 
 
 @app.command()

@@ -6,6 +6,7 @@ reasons are sentences and a column squeezed into 80 characters hides them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -14,8 +15,12 @@ from rich import box
 from rich.console import Console, JustifyMethod
 from rich.table import Table
 
+from feeds.ical import event_uid
+from feeds.specs import explain, feed_specs
 from scrapers.model import Source
+from warehouse.canonical import listing_id, merge
 from warehouse.health import SourceHealth
+from warehouse.records import StoredEvent
 
 if TYPE_CHECKING:
     from flows.refresh import RefreshOutcome
@@ -123,3 +128,31 @@ def print_query_result(console: Console, columns: Sequence[str], rows: Sequence[
         table.add_row(*("" if v is None else str(v) for v in row))
     console.print(table)
     console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}", highlight=False)
+
+
+def print_explanation(
+    console: Console,
+    cluster_id: str,
+    members: Sequence[StoredEvent],
+    pairs: Sequence[tuple[Any, ...]],
+) -> None:
+    entry = merge(cluster_id, members)
+    console.print(f"Event {cluster_id}: {entry.event.title}", highlight=False)
+    console.print(f"UID in the feeds: {event_uid(entry.event)}", highlight=False)
+    table = Table(title="Copies (the first gives the published fields)", box=box.SIMPLE_HEAD)
+    for name in ("listing", "source", "title", "start (UTC)", "url"):
+        table.add_column(name, overflow="fold")
+    for m in members:
+        start = m.event.start.strftime("%Y-%m-%d %H:%M")
+        table.add_row(listing_id(m), m.source_name, m.event.title, start, m.event.url or "")
+    console.print(table)
+    scores = Table(title="Scored pairs", box=box.SIMPLE_HEAD)
+    for name in ("a", "b", "rule", "matched", "score", "components"):
+        scores.add_column(name, overflow="fold")
+    for a, b, score, rule, matched, components in pairs:
+        parts = ", ".join(f"{k} {v:g}" for k, v in json.loads(components).items())
+        scores.add_row(a, b, rule, "yes" if matched else "no", f"{score:.3f}", parts)
+    console.print(scores)
+    console.print("In feeds:", highlight=False)
+    for spec in feed_specs([entry]):
+        console.print(f"  {spec.slug}: {explain(spec, entry)}", highlight=False)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import icalendar
 import pytest
 
 from scrapers.fetch_types import Fetched
@@ -82,3 +83,29 @@ def test_two_sessions_at_one_venue_stay_apart(con: duckdb.DuckDBPyConnection) ->
     _refresh(con, 1, [_ok(SITE, [morning]), _ok(EB, [afternoon])])
     entries = published_events(con, ["site", "eventbrite"], NOW)
     assert [e.event.source_uid for e in entries] == ["am", "pm-session-1"]
+
+
+def test_convene_explain_shows_copies_scores_and_feeds(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from feeds import publish
+    from flows.cli import app
+
+    own = _event(SITE, "ukgc27", "UKGovCamp 2027", CAMP, url="https://ukgovcamp.example/2027")
+    copy = _event(EB, "123456789", "UK GovCamp 2027 - the unconference", CAMP)
+    _refresh(con, 1, [_ok(SITE, [own]), _ok(EB, [copy])])
+    publish(published_events(con, ["site", "eventbrite"], NOW), tmp_path / "public", NOW)
+    con.close()
+    calendar = icalendar.Calendar.from_ical((tmp_path / "public" / "all.ics").read_bytes())
+    [uid] = [str(e["UID"]) for e in calendar.walk("VEVENT")]
+    result = CliRunner().invoke(
+        app, ["explain", uid, "--db", str(tmp_path / "c.duckdb")], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "site/ukgc27" in result.output and "eventbrite/123456789" in result.output
+    assert "fuzzy" in result.output and "title" in result.output
+    assert "region-london: region London" in result.output
+    missing = CliRunner().invoke(app, ["explain", "nope", "--db", str(tmp_path / "c.duckdb")])
+    assert missing.exit_code == 2 and 'no event "nope"' in missing.output

@@ -165,3 +165,23 @@ def published_events(
             )
         entries.append(entry)
     return sorted(entries, key=lambda e: (e.event.start, listing_id(e)))
+
+
+def cluster_members(
+    con: duckdb.DuckDBPyConnection, event_id: str
+) -> tuple[str, list[StoredEvent], list[tuple[object, ...]]] | None:
+    """A cluster (named by its id, a member's listing id, or a feed UID) with its listed
+    members and every scored pair among them; None when nothing is known by that id."""
+    key = event_id.removesuffix("@convene")
+    cluster_of = dict(con.execute("SELECT listing_id, cluster_id FROM clusters").fetchall())
+    cluster_id = cluster_of.get(key, key if key in cluster_of.values() else None)
+    if cluster_id is None:
+        return None
+    ids = {lid for lid, cid in cluster_of.items() if cid == cluster_id}
+    members = [s for s in active_events(con) if listing_id(s) in ids]
+    pairs = con.execute(
+        "SELECT a, b, score, rule, matched, components FROM match_pairs"
+        " WHERE list_contains($ids, a) OR list_contains($ids, b) ORDER BY score DESC",
+        {"ids": sorted(ids)},
+    ).fetchall()
+    return cluster_id, sorted(members, key=_rank), pairs
