@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -109,3 +110,27 @@ def test_convene_explain_shows_copies_scores_and_feeds(
     assert "region-london: region London" in result.output
     missing = CliRunner().invoke(app, ["explain", "nope", "--db", str(tmp_path / "c.duckdb")])
     assert missing.exit_code == 2 and 'no event "nope"' in missing.output
+
+
+def test_history_records_a_reschedule_and_a_removal(con: duckdb.DuckDBPyConnection) -> None:
+    own = _event(SITE, "ukgc27", "UKGovCamp 2027", CAMP)
+    other = _event(SITE, "fringe", "UKGovCamp fringe", CAMP - timedelta(days=1))
+    _refresh(con, 1, [_ok(SITE, [own, other]), _ok(EB, [])])
+    moved = replace(own, start=CAMP + timedelta(days=7), end=CAMP + timedelta(days=7, hours=8))
+    _refresh(con, 2, [_ok(SITE, [moved]), _ok(EB, [])])
+    rows = con.execute(
+        "SELECT source_uid, field, old_value, new_value FROM event_changes"
+        " WHERE seen_at > $first ORDER BY source_uid, field",
+        {"first": NOW + timedelta(minutes=1)},
+    ).fetchall()
+    assert [(uid, field) for uid, field, _, _ in rows] == [
+        ("fringe", "listed"), ("ukgc27", "end"), ("ukgc27", "start")
+    ]  # fmt: skip
+    assert rows[0][2:] == ("listed", "removed")
+    assert rows[2][2].startswith("2027-01-23 09:00") and rows[2][3].startswith("2027-01-30 09:00")
+    [entry] = published_events(con, ["site", "eventbrite"], NOW)
+    assert entry.sequence == 1 and entry.event.start == CAMP + timedelta(days=7)
+    first = con.execute(
+        "SELECT count(*) FROM event_changes WHERE field = 'listed' AND old_value IS NULL"
+    ).fetchall()
+    assert first == [(2,)]  # both listings were recorded when first seen

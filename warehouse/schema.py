@@ -151,6 +151,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        4,
+        "append-only history of meaningful event changes",
+        """
+        CREATE TABLE event_changes (
+            seen_at TIMESTAMPTZ NOT NULL,
+            source_id VARCHAR NOT NULL,
+            source_uid VARCHAR NOT NULL,
+            field VARCHAR NOT NULL,   -- title, start, end, location, attendance, status, listed
+            old_value VARCHAR,
+            new_value VARCHAR
+        );
+        """,
+    ),
 )
 
 

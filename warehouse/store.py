@@ -15,6 +15,7 @@ from scrapers.model import Source
 from scrapers.pipeline import SUCCESS, SourceResult
 from warehouse.cache import remember
 from warehouse.canonical import recluster
+from warehouse.changes import record_changes, record_removals
 from warehouse.frames import EVENT_SCHEMA, events_table, posts_table
 from warehouse.history import held_drops, prune_history
 from warehouse.schema import migrate
@@ -88,6 +89,7 @@ def _store_results(
         new, updated = _count_changes(con)
         applying = [r.source.id for r in ok if r.source.id not in held]
         removed = _mark_removed(con, applying, run.finished_at)
+        record_changes(con, run.finished_at)
         _upsert_events(con, run.finished_at)
         _upsert_posts(con, run.finished_at)
     finally:
@@ -161,10 +163,11 @@ def _mark_removed(con: duckdb.DuckDBPyConnection, ok_ids: list[str], now: dateti
         WHERE removed_at IS NULL AND list_contains($ids, source_id)
           AND NOT EXISTS (SELECT 1 FROM incoming_events i
                           WHERE i.source_id = events.source_id AND i.source_uid = events.source_uid)
-        RETURNING source_id
+        RETURNING source_id, source_uid
         """,
         {"now": now, "ids": ok_ids},
     ).fetchall()
+    record_removals(con, [(r[0], r[1]) for r in rows], now)
     return Counter(r[0] for r in rows)
 
 
