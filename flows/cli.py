@@ -24,6 +24,7 @@ from warehouse.health import source_health
 from warehouse.listings_io import ListingsError, read_listings, verdicts
 from warehouse.matching import match
 from warehouse.records import StoredEvent
+from warehouse.schema import MIGRATIONS
 from warehouse.store import connect
 
 if TYPE_CHECKING:
@@ -230,9 +231,21 @@ def _settings(path: Path) -> Settings:
 
 def _open_read_only(db: Path) -> duckdb.DuckDBPyConnection:
     try:
-        return connect(db, read_only=True)
+        con = connect(db, read_only=True)
+        [(version,)] = con.execute(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations"
+        ).fetchall()
     except duckdb.Error as exc:
         raise fail(_db_busy(db, exc)) from None
+    latest = MIGRATIONS[-1].version
+    if version < latest:
+        # Read-only connections never migrate: say why newer tables are missing.
+        err.print(
+            f"Note: {db} has schema version {version} of {latest}; "
+            "run `convene refresh` to bring it up to date.",
+            highlight=False,
+        )
+    return con
 
 
 def _db_busy(db: Path, exc: Exception) -> str:
