@@ -23,6 +23,7 @@ from warehouse.canonical import cluster_members
 from warehouse.health import source_health
 from warehouse.listings_io import ListingsError, read_listings, verdicts
 from warehouse.matching import match
+from warehouse.overrides import OverridesError, load_overrides
 from warehouse.records import StoredEvent
 from warehouse.schema import MIGRATIONS
 from warehouse.store import connect
@@ -70,6 +71,9 @@ def refresh(
     base_url: Annotated[
         str | None, typer.Option(help="Public URL the feeds folder is served at (for links).")
     ] = None,
+    overrides: Annotated[
+        Path, typer.Option(help="Manual same/different/correct decisions (skipped if absent).")
+    ] = Path("overrides.toml"),
 ) -> None:
     """Fetch every enabled source, store events in the database and publish the feeds.
 
@@ -79,13 +83,22 @@ def refresh(
     input, 3 when the refresh itself broke (a bug: please report it).
     """
     _check_sources(sources)
+    try:
+        load_overrides(overrides)
+    except OverridesError as exc:
+        raise fail(str(exc)) from None
     out.print(f"Refreshing sources from {sources} ...", highlight=False)
-    outcome = _run_flow(sources, db, public, timeout, base_url)
+    outcome = _run_flow(sources, db, public, timeout, base_url, overrides)
     print_refresh(out, outcome)
 
 
 def _run_flow(
-    sources: Path, db: Path, public: Path, timeout: float | None, base_url: str | None
+    sources: Path,
+    db: Path,
+    public: Path,
+    timeout: float | None,
+    base_url: str | None,
+    overrides: Path,
 ) -> RefreshOutcome:
     from flows.refresh import RefreshOutcome
     from flows.refresh import refresh as refresh_flow
@@ -97,6 +110,7 @@ def _run_flow(
             public=str(public),
             timeout_seconds=timeout,
             base_url=base_url,
+            overrides_file=str(overrides),
             return_state=True,
         )
 

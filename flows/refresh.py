@@ -24,6 +24,7 @@ from scrapers.registry import PARSERS
 from scrapers.sources import load_sources
 from warehouse.cache import recall
 from warehouse.canonical import published_events
+from warehouse.overrides import Overrides, load_overrides
 from warehouse.store import RefreshRun, SourceSummary, connect, save_refresh
 
 
@@ -66,11 +67,15 @@ async def collect_sources(
 
 @task(cache_policy=NO_CACHE)
 def store_results(
-    db_path: Path, run: RefreshRun, sources: Sequence[Source], results: Sequence[SourceResult]
+    db_path: Path,
+    run: RefreshRun,
+    sources: Sequence[Source],
+    results: Sequence[SourceResult],
+    overrides: Overrides,
 ) -> list[SourceSummary]:
     con = connect(db_path)
     try:
-        return save_refresh(con, run, sources, results)
+        return save_refresh(con, run, sources, results, overrides)
     finally:
         con.close()
 
@@ -82,10 +87,11 @@ def publish_feeds(
     source_ids: Sequence[str],
     now: datetime,
     base_url: str | None,
+    overrides: Overrides,
 ) -> PublishReport:
     con = connect(db_path, read_only=True)
     try:
-        events = published_events(con, source_ids, now)
+        events = published_events(con, source_ids, now, overrides=overrides)
     finally:
         con.close()
     return publish(events, public_dir, now, base_url)
@@ -98,6 +104,7 @@ async def refresh(
     public: str = "public",
     timeout_seconds: float | None = None,
     base_url: str | None = None,
+    overrides_file: str = "overrides.toml",
 ) -> RefreshOutcome | State:
     """Fetch every enabled source, store its events in DuckDB and publish the feeds.
 
@@ -109,13 +116,14 @@ async def refresh(
     settings = load_settings(Path(sources_file)).fetch
     if timeout_seconds is not None:
         settings = replace(settings, timeout=timeout_seconds)
+    overrides = load_overrides(Path(overrides_file))
     enabled = [s for s in all_sources if s.enabled]
     known = recall_validators(Path(db), started)
     results = await collect_sources(enabled, settings, ParseContext(now=started), known)
     run = RefreshRun(uuid.uuid4().hex, started, datetime.now(UTC), str(sources_file))
-    summaries = store_results(Path(db), run, all_sources, results)
+    summaries = store_results(Path(db), run, all_sources, results, overrides)
     report = publish_feeds(
-        Path(db), Path(public), [s.id for s in enabled], run.finished_at, base_url
+        Path(db), Path(public), [s.id for s in enabled], run.finished_at, base_url, overrides
     )
     outcome = RefreshOutcome(run.run_id, Path(db), Path(public), tuple(summaries), report)
     if enabled and outcome.succeeded == 0:

@@ -134,3 +134,34 @@ def test_history_records_a_reschedule_and_a_removal(con: duckdb.DuckDBPyConnecti
         "SELECT count(*) FROM event_changes WHERE field = 'listed' AND old_value IS NULL"
     ).fetchall()
     assert first == [(2,)]  # both listings were recorded when first seen
+
+
+def test_overrides_win_and_apply_even_when_nothing_else_changed(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    from warehouse.overrides import OverridesError, load_overrides
+
+    own = _event(SITE, "ukgc27", "UKGovCamp 2027", CAMP)
+    unlike = _event(EB, "123456789", "Annual unconference (tickets)", CAMP)
+    _refresh(con, 1, [_ok(SITE, [own]), _ok(EB, [unlike])])
+    assert len(published_events(con, ["site", "eventbrite"], NOW)) == 2
+    path = tmp_path / "overrides.toml"
+    path.write_text(
+        '[[same]]\na = "site/ukgc27"\nb = "eventbrite/123456789"\n\n'
+        '[[correct]]\nevent = "eventbrite/123456789"\ntitle = "UKGovCamp 2027 (corrected)"\n',
+        encoding="utf-8",
+    )
+    overrides = load_overrides(path)
+    at = NOW + timedelta(minutes=2)
+    save_refresh(con, RefreshRun("r2", at, at, "s.toml"), [SITE, EB],
+                 [_ok(SITE, [own]), _ok(EB, [unlike])], overrides)  # fmt: skip
+    [entry] = published_events(con, ["site", "eventbrite"], NOW, overrides=overrides)
+    assert entry.event.title == "UKGovCamp 2027 (corrected)" and entry.sequence == 1
+    rules = con.execute("SELECT rule FROM match_pairs WHERE matched").fetchall()
+    assert rules == [("override-same",)]
+    path.write_text('[[same]]\na = "site/ukgc27"\n[[oops]]\n', encoding="utf-8")
+    with pytest.raises(OverridesError) as caught:
+        load_overrides(path)
+    assert '[[same]] #1: needs a = "source/uid" and b' in str(caught.value)
+    assert 'unknown table "oops"' in str(caught.value)
+    assert load_overrides(tmp_path / "absent.toml").same == ()

@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.matching import Clustering, Listing, match
+from warehouse.overrides import Overrides
 from warehouse.read import active_events, listed_events
 from warehouse.records import StoredEvent
 
@@ -57,14 +58,18 @@ def _rank(stored: StoredEvent) -> tuple[int, float, str]:
     return (-filled, stored.first_seen.timestamp(), listing_id(stored))
 
 
-def merge(cluster_id: str, members: Sequence[StoredEvent]) -> StoredEvent:
-    """The entry a cluster publishes (sequence and dates come from the canonical table)."""
+def merge(
+    cluster_id: str, members: Sequence[StoredEvent], overrides: Overrides | None = None
+) -> StoredEvent:
+    """The entry a cluster publishes (sequence and dates come from the canonical table);
+    corrections in the overrides file win over every copy."""
     ordered = sorted(members, key=_rank)
     best = ordered[0]
     source_id, _, source_uid = cluster_id.partition("/")
+    fixed = (overrides or Overrides()).corrections_for({listing_id(m) for m in ordered})
     return replace(
         best,
-        event=replace(best.event, source_id=source_id, source_uid=source_uid),
+        event=replace(best.event, source_id=source_id, source_uid=source_uid, **fixed),  # type: ignore[arg-type]
         regions=tuple(dict.fromkeys(r for m in ordered for r in m.regions)),
         professions=tuple(dict.fromkeys(p for m in ordered for p in m.professions)),
         first_seen=min(m.first_seen for m in ordered),
@@ -78,11 +83,23 @@ def _content_hash(entry: StoredEvent) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def recluster(con: duckdb.DuckDBPyConnection, now: datetime) -> Clustering:
+def recluster(
+    con: duckdb.DuckDBPyConnection, now: datetime, overrides: Overrides | None = None
+) -> Clustering:
     """Cluster every listed event again; keep ids, scored pairs and canonical sequences."""
+    overrides = overrides or Overrides()
     stored = active_events(con)
     previous = dict(con.execute("SELECT listing_id, cluster_id FROM clusters").fetchall())
-    result = match([to_listing(s) for s in stored], previous=previous)
+    result = match(
+        [to_listing(s) for s in stored],
+        previous=previous,
+        same=overrides.same,
+        different=overrides.different,
+    )
+    con.execute(
+        "INSERT OR REPLACE INTO meta VALUES ('overrides', $fingerprint)",
+        {"fingerprint": overrides.fingerprint},
+    )
     _replace(con, "clusters", [
         {"listing_id": lid, "cluster_id": cid, "assigned_at": now}
         for lid, cid in sorted(result.cluster_of.items())
@@ -95,7 +112,8 @@ def recluster(con: duckdb.DuckDBPyConnection, now: datetime) -> Clustering:
     groups: dict[str, list[StoredEvent]] = defaultdict(list)
     for s in stored:
         groups[result.cluster_of[listing_id(s)]].append(s)
-    _upsert_canonical(con, {cid: merge(cid, members) for cid, members in groups.items()}, now)
+    entries = {cid: merge(cid, members, overrides) for cid, members in groups.items()}
+    _upsert_canonical(con, entries, now)
     return result
 
 
@@ -142,6 +160,7 @@ def published_events(
     now: datetime,
     days_back: int = 30,
     days_ahead: int = 365,
+    overrides: Overrides | None = None,
 ) -> list[StoredEvent]:
     """What the feeds carry: one entry per event, from the configured sources, in the window."""
     listed = listed_events(con, source_ids, now, days_back, days_ahead)
@@ -157,7 +176,7 @@ def published_events(
         groups[cluster_of.get(listing_id(s), listing_id(s))].append(s)
     entries = []
     for cid, members in groups.items():
-        entry = merge(cid, members)
+        entry = merge(cid, members, overrides)
         if cid in canon:
             sequence, first_seen, last_changed = canon[cid]
             entry = replace(
@@ -165,6 +184,11 @@ def published_events(
             )
         entries.append(entry)
     return sorted(entries, key=lambda e: (e.event.start, listing_id(e)))
+
+
+def applied_overrides(con: duckdb.DuckDBPyConnection) -> str | None:
+    rows = con.execute("SELECT value FROM meta WHERE key = 'overrides'").fetchall()
+    return rows[0][0] if rows else None
 
 
 def cluster_members(

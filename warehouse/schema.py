@@ -165,6 +165,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        5,
+        "small facts about the last refresh (e.g. which overrides were applied)",
+        "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);",
+    ),
 )
 
 

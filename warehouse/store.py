@@ -14,10 +14,11 @@ import pyarrow as pa
 from scrapers.model import Source
 from scrapers.pipeline import SUCCESS, SourceResult
 from warehouse.cache import remember
-from warehouse.canonical import recluster
+from warehouse.canonical import applied_overrides, recluster
 from warehouse.changes import record_changes, record_removals
 from warehouse.frames import EVENT_SCHEMA, events_table, posts_table
 from warehouse.history import held_drops, prune_history
+from warehouse.overrides import Overrides
 from warehouse.schema import migrate
 
 
@@ -63,12 +64,13 @@ def save_refresh(
     run: RefreshRun,
     sources: Sequence[Source],
     results: Sequence[SourceResult],
+    overrides: Overrides | None = None,
 ) -> list[SourceSummary]:
     """Store one refresh atomically: a crash part-way leaves the previous state."""
     con.begin()
     try:
         _upsert_sources(con, sources, run.finished_at)
-        summaries = _store_results(con, run, results)
+        summaries = _store_results(con, run, results, overrides or Overrides())
         _insert_refresh(con, run, summaries)
         con.commit()
     except BaseException:
@@ -78,7 +80,10 @@ def save_refresh(
 
 
 def _store_results(
-    con: duckdb.DuckDBPyConnection, run: RefreshRun, results: Sequence[SourceResult]
+    con: duckdb.DuckDBPyConnection,
+    run: RefreshRun,
+    results: Sequence[SourceResult],
+    overrides: Overrides,
 ) -> list[SourceSummary]:
     ok = [r for r in results if r.status == "ok"]
     held = held_drops(con, ok)
@@ -99,8 +104,9 @@ def _store_results(
     _insert_fetch_runs(con, run, results, summaries)
     # Clusters depend only on the listed events: when none was added, changed or
     # removed (every source answered 304, say), they are as they were.
-    if any(s.new or s.updated or s.removed for s in summaries) or not _clustered(con):
-        recluster(con, run.finished_at)
+    changed = any(s.new or s.updated or s.removed for s in summaries)
+    if changed or not _clustered(con) or applied_overrides(con) != overrides.fingerprint:
+        recluster(con, run.finished_at, overrides)
     remember(con, results, run.finished_at)
     prune_history(con, run.finished_at)
     return summaries
