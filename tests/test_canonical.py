@@ -118,6 +118,7 @@ def test_history_records_a_reschedule_and_a_removal(con: duckdb.DuckDBPyConnecti
     _refresh(con, 1, [_ok(SITE, [own, other]), _ok(EB, [])])
     moved = replace(own, start=CAMP + timedelta(days=7), end=CAMP + timedelta(days=7, hours=8))
     _refresh(con, 2, [_ok(SITE, [moved]), _ok(EB, [])])
+    _refresh(con, 3, [_ok(SITE, [moved]), _ok(EB, [])])  # confirms the fringe's removal
     rows = con.execute(
         "SELECT source_uid, field, old_value, new_value FROM event_changes"
         " WHERE seen_at > $first ORDER BY source_uid, field",

@@ -93,15 +93,31 @@ def test_changed_and_dropped_events(con: duckdb.DuckDBPyConnection) -> None:
     save_refresh(con, _run(1), [A], [_ok(A, [_event("1", "One", 1), _event("2", "Two", 2)])])
     moved = replace(_event("1", "One", 1), title="One (moved)")
     [summary] = save_refresh(con, _run(2), [A], [_ok(A, [moved])])
-    assert (summary.new, summary.updated, summary.removed) == (0, 1, 1)
+    # A first miss is not a removal: the event stays published until a second
+    # successful fetch agrees.
+    assert (summary.new, summary.updated, summary.removed) == (0, 1, 0)
     row = con.execute(
         "SELECT title, sequence, first_seen < last_changed FROM events WHERE source_uid = '1'"
     ).fetchone()
     assert row == ("One (moved)", 1, True)
-    assert _counts(con) == (2, 1)
-    # The dropped event comes back: it counts as updated, not new.
-    [again] = save_refresh(con, _run(3), [A], [_ok(A, [moved, _event("2", "Two", 2)])])
+    assert _counts(con) == (2, 0)
+    assert [e.event.source_uid for e in published_events(con, ["a"], NOW)] == ["1", "2"]
+    [confirmed] = save_refresh(con, _run(3), [A], [_ok(A, [moved])])
+    assert confirmed.removed == 1 and _counts(con) == (2, 1)
+    # The removed event comes back: it counts as updated, not new.
+    [again] = save_refresh(con, _run(4), [A], [_ok(A, [moved, _event("2", "Two", 2)])])
     assert (again.new, again.updated, again.removed) == (0, 1, 0)
+
+
+def test_a_listing_missed_once_then_back_is_never_removed(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    both = [_event("1", "One", 1), _event("2", "Two", 2)]
+    save_refresh(con, _run(1), [A], [_ok(A, both)])
+    save_refresh(con, _run(2), [A], [_ok(A, both[:1])])  # a flaky page misses one
+    save_refresh(con, _run(3), [A], [_ok(A, both)])
+    save_refresh(con, _run(4), [A], [_ok(A, both[:1])])  # missed again: a new first miss
+    assert _counts(con) == (2, 0)
 
 
 def test_failing_source_keeps_its_events(con: duckdb.DuckDBPyConnection) -> None:

@@ -170,6 +170,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "small facts about the last refresh (e.g. which overrides were applied)",
         "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);",
     ),
+    Migration(
+        6,
+        "removals wait for a second successful fetch",
+        "ALTER TABLE events ADD COLUMN missing_since TIMESTAMPTZ;",
+    ),
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -92,8 +92,7 @@ def _store_results(
     con.register("incoming_posts", posts_table([p for r in ok for p in r.parsed.posts]))
     try:
         new, updated = _count_changes(con)
-        applying = [r.source.id for r in ok if r.source.id not in held]
-        removed = _mark_removed(con, applying, run.finished_at)
+        removed = _mark_removed(con, [r.source.id for r in ok], held, run.finished_at)
         record_changes(con, run.finished_at)
         _upsert_events(con, run.finished_at)
         _upsert_posts(con, run.finished_at)
@@ -158,21 +157,38 @@ def _count_changes(con: duckdb.DuckDBPyConnection) -> tuple[Counter[str], Counte
     return Counter({r[0]: r[1] for r in rows}), Counter({r[0]: r[2] for r in rows})
 
 
-def _mark_removed(con: duckdb.DuckDBPyConnection, ok_ids: list[str], now: datetime) -> Counter[str]:
-    # Only sources fetched and parsed this run can drop events: a failing source
-    # keeps what it had.
+_NOT_LISTED = """removed_at IS NULL AND list_contains($ids, source_id)
+    AND NOT EXISTS (SELECT 1 FROM incoming_events i
+                    WHERE i.source_id = events.source_id AND i.source_uid = events.source_uid)"""
+
+
+def _mark_removed(
+    con: duckdb.DuckDBPyConnection, ok_ids: list[str], held: Collection[str], now: datetime
+) -> Counter[str]:
+    """Remove events a source stopped listing, once a second successful fetch agrees.
+
+    Only sources fetched and parsed this run count: a failing source keeps what it had.
+    A first miss sets missing_since (the event stays published); the next successful
+    fetch that still misses it removes it, unless that source's drop is held.
+    """
     if not ok_ids:
         return Counter()
+    con.execute(
+        """UPDATE events SET missing_since = NULL WHERE missing_since IS NOT NULL
+           AND EXISTS (SELECT 1 FROM incoming_events i WHERE i.source_id = events.source_id
+                       AND i.source_uid = events.source_uid)"""
+    )
+    applying = [sid for sid in ok_ids if sid not in held]
     rows = con.execute(
-        """
-        UPDATE events SET removed_at = $now, last_changed = $now, sequence = sequence + 1
-        WHERE removed_at IS NULL AND list_contains($ids, source_id)
-          AND NOT EXISTS (SELECT 1 FROM incoming_events i
-                          WHERE i.source_id = events.source_id AND i.source_uid = events.source_uid)
-        RETURNING source_id, source_uid
-        """,
-        {"now": now, "ids": ok_ids},
+        f"""UPDATE events SET removed_at = $now, last_changed = $now, sequence = sequence + 1
+            WHERE missing_since IS NOT NULL AND {_NOT_LISTED}
+            RETURNING source_id, source_uid""",
+        {"now": now, "ids": applying},
     ).fetchall()
+    con.execute(
+        f"UPDATE events SET missing_since = $now WHERE missing_since IS NULL AND {_NOT_LISTED}",
+        {"now": now, "ids": ok_ids},
+    )
     record_removals(con, [(r[0], r[1]) for r in rows], now)
     return Counter(r[0] for r in rows)
 
