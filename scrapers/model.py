@@ -34,6 +34,9 @@ class Source:
     # For feeds published for machines whose site's robots.txt is written for
     # web crawlers: an explicit, per-source decision by whoever configures it.
     ignore_robots: bool = False
+    # When copies of one event disagree, the copy from the source with the highest
+    # priority gives the published fields (organisers' own sites above aggregators).
+    priority: int = 0
     # Listing pages: how many linked event pages (or API pages) may be fetched.
     max_pages: int = 50
     # Only for kind "html": CSS selectors by role (container, title, date, link,

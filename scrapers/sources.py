@@ -23,15 +23,19 @@ REQUIRED = ("id", "name", "organiser", "url", "kind")
 STR_FIELDS = (*REQUIRED, "timezone", "notes", "date_format")
 BOOL_FIELDS = ("enabled", "local", "ignore_robots")
 NUMBER_FIELDS = ("max_body_mb", "max_pages")
+INT_FIELDS = ("priority",)
 TABLE_FIELDS = ("selectors",)
 SELECTOR_ROLES = ("container", "title", "date", "link", "location", "description")
 HTML_NEEDS = ("container", "title", "date")
 LIST_FIELDS = ("regions", "professions")
-KNOWN_FIELDS = (*STR_FIELDS, *BOOL_FIELDS, *LIST_FIELDS, *NUMBER_FIELDS, *TABLE_FIELDS)
+KNOWN_FIELDS = (
+    *STR_FIELDS, *BOOL_FIELDS, *LIST_FIELDS, *NUMBER_FIELDS, *TABLE_FIELDS, *INT_FIELDS,
+)  # fmt: skip
 TOP_LEVEL = ("source", "settings")
 
 OPTIONAL = (
     "enabled", "timezone", "local", "notes", "ignore_robots", "max_body_mb", "date_format",
+    "priority",
 )  # fmt: skip
 
 SLUG = re.compile(r"[a-z0-9-]+")
@@ -288,6 +292,8 @@ def _type_problem(key: str, value: Any) -> str | None:
         isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
     ):
         return f'field "{key}" should be a positive number, not {_describe(value)}'
+    if key in INT_FIELDS and (isinstance(value, bool) or not isinstance(value, int)):
+        return f'field "{key}" should be a whole number, not {_describe(value)}'
     if key in TABLE_FIELDS and (
         not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values())
     ):

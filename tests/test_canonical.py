@@ -166,3 +166,20 @@ def test_overrides_win_and_apply_even_when_nothing_else_changed(
     assert '[[same]] #1: needs a = "source/uid" and b' in str(caught.value)
     assert 'unknown table "oops"' in str(caught.value)
     assert load_overrides(tmp_path / "absent.toml").same == ()
+
+
+def test_source_priority_decides_which_copy_gives_the_fields(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    own = _event(SITE, "ukgc27", "UKGovCamp 2027", CAMP)  # the organiser's own, terse
+    rich = _event(EB, "123456789", "UKGovCamp 2027!", CAMP, url="https://eb.example/e/1",
+                  description="Full details", organiser="Eventbrite")  # fmt: skip
+    _refresh(con, 1, [_ok(SITE, [own]), _ok(EB, [rich])])
+    [by_completeness] = published_events(con, ["site", "eventbrite"], NOW)
+    assert by_completeness.event.title == "UKGovCamp 2027!"
+    preferred = replace(SITE, priority=10)
+    at = NOW + timedelta(minutes=5)
+    save_refresh(con, RefreshRun("r5", at, at, "s.toml"), [preferred, EB],
+                 [_ok(preferred, [own]), _ok(EB, [rich])])  # fmt: skip
+    [by_priority] = published_events(con, ["site", "eventbrite"], NOW)
+    assert by_priority.event.title == "UKGovCamp 2027"

@@ -3,10 +3,11 @@ event each cluster publishes.
 
 A cluster's id is one of its members' listing ids ("source_id/source_uid") and stays
 the same while copies join or leave (see warehouse.matching), so the published UID of a
-lone listing does not change when it gains copies. Its fields come from the most
-complete member (known end, place, link, description, organiser, categories), ties going
-to the member seen first; regions and professions are the union of the members'. The
-canonical SEQUENCE goes up whenever the published content changes, and never down.
+lone listing does not change when it gains copies. Its fields come from the member
+whose source has the highest configured `priority`, then the most complete member (known
+end, place, link, description, organiser, categories), then the member seen first.
+Regions and professions are the union of the members'. The canonical SEQUENCE goes up
+whenever the published content changes, and never down.
 """
 
 from __future__ import annotations
@@ -51,11 +52,13 @@ def to_listing(stored: StoredEvent) -> Listing:
     )
 
 
-def _rank(stored: StoredEvent) -> tuple[int, float, str]:
+def _rank(stored: StoredEvent) -> tuple[int, int, float, str]:
+    """Which copy gives the published fields: the source's priority, then completeness,
+    then the copy seen first."""
     event = stored.event
     known = (event.end, event.location, event.url, event.description, event.organiser)
     filled = sum(value is not None for value in known) + bool(event.categories)
-    return (-filled, stored.first_seen.timestamp(), listing_id(stored))
+    return (-stored.source_priority, -filled, stored.first_seen.timestamp(), listing_id(stored))
 
 
 def merge(

@@ -15,7 +15,8 @@ _EVENT_SQL = """
 SELECT e.source_id, e.source_uid, e.title, e.start_at, e.end_at, e.all_day, e.timezone,
        e.url, e.description, e.location_name, e.address, e.postcode, e.lat, e.lon,
        e.attendance, e.status, e.organiser, e.categories,
-       s.name, s.regions, s.professions, e.first_seen, e.last_changed, e.sequence
+       s.name, s.regions, s.professions, e.first_seen, e.last_changed, e.sequence,
+       coalesce(s.priority, 0)
 FROM events e JOIN sources s ON s.id = e.source_id
 WHERE e.removed_at IS NULL
   AND list_contains($ids, e.source_id)
@@ -79,6 +80,7 @@ def _stored(row: tuple[Any, ...]) -> StoredEvent:
         first,
         changed,
         seq,
+        priority,
     ) = row
     has_location = any(v is not None for v in (lname, addr, pc, lat, lon))
     location = Location(lname, addr, pc, lat, lon) if has_location else None
@@ -98,4 +100,6 @@ def _stored(row: tuple[Any, ...]) -> StoredEvent:
         organiser=organiser,
         categories=tuple(cats),
     )
-    return StoredEvent(event, sname, tuple(regions), tuple(profs), first, changed, seq)
+    return StoredEvent(
+        event, sname, tuple(regions), tuple(profs), first, changed, seq, source_priority=priority
+    )

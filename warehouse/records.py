@@ -19,3 +19,4 @@ class StoredEvent:
     sequence: int  # 0 when first seen, +1 for each change of content
     # The other listings of the same event: (source name, its URL), shown to subscribers.
     also_listed: tuple[tuple[str, str | None], ...] = ()
+    source_priority: int = 0  # the listing source's configured priority

@@ -175,6 +175,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "removals wait for a second successful fetch",
         "ALTER TABLE events ADD COLUMN missing_since TIMESTAMPTZ;",
     ),
+    Migration(
+        7,
+        "source priority for choosing a cluster's published fields",
+        "ALTER TABLE sources ADD COLUMN priority INTEGER DEFAULT 0;",
+    ),
 )
 
 

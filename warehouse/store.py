@@ -243,6 +243,7 @@ def _upsert_sources(
                 "regions": list(s.regions),
                 "professions": list(s.professions),
                 "enabled": s.enabled,
+                "priority": s.priority,
                 "timezone": s.timezone,
                 "updated_at": now,
             }
@@ -253,9 +254,9 @@ def _upsert_sources(
     try:
         con.execute(
             """
-            INSERT OR REPLACE INTO sources
+            INSERT OR REPLACE INTO sources BY NAME
             SELECT id, name, organiser, url, kind, regions, professions, enabled, timezone,
-                   updated_at
+                   updated_at, priority
             FROM incoming_sources
             """
         )
