@@ -251,3 +251,25 @@ def test_a_source_that_suddenly_lists_nothing_is_held(con: duckdb.DuckDBPyConnec
     assert held.held and "fell from 2 to 0" in held.held and _counts(con) == (2, 0)
     [confirmed] = save_refresh(con, _run(3), [A], [_ok(A, [])])
     assert confirmed.removed == 2 and _counts(con) == (2, 2)
+
+
+def test_a_source_whose_uids_churn_keeps_its_events(con: duckdb.DuckDBPyConnection) -> None:
+    def fetch(tag: str, count: int = 3) -> list[Event]:
+        # Same events every time, but a fresh UID each fetch, as some exporters do.
+        return [_event(f"{tag}-{i}@outlook", f"Event {i}", i + 1) for i in range(count)]
+
+    save_refresh(con, _run(1), [A], [_ok(A, fetch("first"))])
+    [second] = save_refresh(con, _run(2), [A], [_ok(A, fetch("second"))])
+    assert (second.new, second.updated, second.removed) == (0, 0, 0)
+    uids = con.execute("SELECT source_uid FROM events ORDER BY 1").fetchall()
+    assert uids == [("first-0@outlook",), ("first-1@outlook",), ("first-2@outlook",)]
+    warnings = con.execute("SELECT warnings FROM fetch_runs WHERE run_id = 'run2'").fetchall()
+    assert "every UID changed" in warnings[0][0][-1]
+    [third] = save_refresh(con, _run(3), [A], [_ok(A, fetch("third", count=4))])
+    assert (third.new, third.removed) == (1, 0)
+    new_uid = con.execute("SELECT source_uid FROM events WHERE title = 'Event 3'").fetchall()
+    assert new_uid[0][0].startswith("derived:")
+    # A different calendar behind the same URL is not churn: its events are new.
+    other = [_event(f"x{i}", f"Other {i}", i + 40) for i in range(3)]
+    [changed] = save_refresh(con, _run(4), [A], [_ok(A, other)])
+    assert changed.new == 3

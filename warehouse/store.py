@@ -18,6 +18,7 @@ from warehouse.canonical import applied_overrides, recluster
 from warehouse.changes import record_changes, record_removals
 from warehouse.frames import EVENT_SCHEMA, events_table, posts_table
 from warehouse.history import held_drops, prune_history
+from warehouse.identity import stabilise
 from warehouse.overrides import Overrides
 from warehouse.schema import migrate
 
@@ -85,6 +86,7 @@ def _store_results(
     results: Sequence[SourceResult],
     overrides: Overrides,
 ) -> list[SourceSummary]:
+    results = stabilise(con, results)
     ok = [r for r in results if r.status == "ok"]
     held = held_drops(con, ok)
     incoming = events_table([e for r in ok for e in r.parsed.events])
