@@ -15,6 +15,7 @@ from scrapers.fetch_types import Fetched
 from scrapers.model import Event, Location, ParseResult, Source
 from scrapers.pipeline import SourceResult
 from warehouse.canonical import published_events
+from warehouse.records import StoredEvent
 from warehouse.store import RefreshRun, connect, save_refresh
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -183,3 +184,42 @@ def test_source_priority_decides_which_copy_gives_the_fields(
                  [_ok(preferred, [own]), _ok(EB, [rich])])  # fmt: skip
     [by_priority] = published_events(con, ["site", "eventbrite"], NOW)
     assert by_priority.event.title == "UKGovCamp 2027"
+
+
+def _uid(entry: StoredEvent) -> tuple[str, str]:
+    return entry.event.source_id, entry.event.source_uid
+
+
+def test_the_id_holds_when_a_copy_leaves(con: duckdb.DuckDBPyConnection) -> None:
+    own = _event(SITE, "ukgc27", "UKGovCamp 2027", CAMP)
+    copy = _event(EB, "123456789", "UKGovCamp 2027!", CAMP)
+    _refresh(con, 1, [_ok(SITE, [own]), _ok(EB, [copy])])
+    [joined] = published_events(con, ["site", "eventbrite"], NOW)
+    for n in (2, 3):  # the copy's removal is confirmed by the second fetch
+        _refresh(con, n, [_ok(SITE, [own]), _ok(EB, [])])
+    [alone] = published_events(con, ["site", "eventbrite"], NOW)
+    assert _uid(alone) == _uid(joined) and alone.also_listed == ()
+    assert alone.sequence > joined.sequence
+
+
+def test_on_a_split_the_id_stays_with_its_part(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    from warehouse.overrides import load_overrides
+
+    own = _event(SITE, "ukgc27", "UKGovCamp 2027", CAMP)
+    copy = _event(EB, "123456789", "UKGovCamp 2027!", CAMP)
+    _refresh(con, 1, [_ok(SITE, [own]), _ok(EB, [copy])])
+    [joined] = published_events(con, ["site", "eventbrite"], NOW)
+    path = tmp_path / "overrides.toml"
+    path.write_text('[[different]]\na = "site/ukgc27"\nb = "eventbrite/123456789"\n')
+    at = NOW + timedelta(minutes=2)
+    save_refresh(con, RefreshRun("r2", at, at, "s.toml"), [SITE, EB],
+                 [_ok(SITE, [own]), _ok(EB, [copy])], load_overrides(path))  # fmt: skip
+    split = published_events(con, ["site", "eventbrite"], NOW)
+    assert len(split) == 2
+    [kept] = [e for e in split if _uid(e) == _uid(joined)]
+    [other] = [e for e in split if e is not kept]
+    assert _uid(other) != _uid(joined) and kept.sequence > joined.sequence
+    rows = con.execute("SELECT rule, matched FROM match_pairs").fetchall()
+    assert rows == [("override-different", False)]

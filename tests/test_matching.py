@@ -367,3 +367,24 @@ def test_a_shared_page_url_does_not_join_sessions_hours_apart() -> None:
     assert not score_pair(morning, copy).matched
     same_time = replace(copy, start=day)
     assert score_pair(morning, same_time).rule == "url" and score_pair(morning, same_time).matched
+
+
+def test_two_processes_give_exactly_what_one_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    from pathlib import Path
+
+    from warehouse import matching_sweep
+
+    rows = Path(__file__).parent / "dedupe_eval" / "listings.jsonl"
+    listings = []
+    for line in rows.read_text(encoding="utf-8").splitlines():
+        data = json.loads(line)
+        data["start"] = datetime.fromisoformat(data["start"])
+        if data.get("end"):
+            data["end"] = datetime.fromisoformat(data["end"])
+        listings.append(Listing(**{k: v for k, v in data.items() if v is not None}))
+    one = match(listings)
+    monkeypatch.setattr(matching_sweep, "PARALLEL_FROM", 10)  # force the forked path
+    two = match(listings)
+    assert dict(two.cluster_of) == dict(one.cluster_of)
+    assert two.pairs == one.pairs

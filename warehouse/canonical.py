@@ -110,7 +110,8 @@ def recluster(
     _replace(con, "match_pairs", [
         {"a": p.a, "b": p.b, "score": p.score, "rule": p.rule, "matched": p.matched,
          "components": json.dumps(dict(p.components)), "scored_at": now}
-        for p in result.pairs
+        # An override of a pair comes after its score and replaces it: it decided.
+        for p in {(p.a, p.b): p for p in result.pairs}.values()
     ])  # fmt: skip
     groups: dict[str, list[StoredEvent]] = defaultdict(list)
     for s in stored:

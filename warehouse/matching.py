@@ -48,22 +48,22 @@ Stable cluster ids
 from __future__ import annotations
 
 import gc
-from collections import Counter, defaultdict, deque
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from warehouse.matching_cluster import cluster, stable_ids
 from warehouse.matching_score import (
-    MIN_TITLE,
     Features,
     exact_rule,
     features,
     pair_score,
     score_pair,
+    title_parts_of,
 )
-from warehouse.matching_text import canonical_url, normalise_title, title_similarity
+from warehouse.matching_sweep import parallel_map, sweep
+from warehouse.matching_text import canonical_url, normalise_title
 from warehouse.matching_types import (
     THRESHOLD,
-    WINDOW_SECONDS,
     Clustering,
     Listing,
     PairScore,
@@ -154,7 +154,10 @@ def _match(
     exact_only: bool,
 ) -> Clustering:
     order = sorted(listings, key=lambda item: (item.start.timestamp(), item.id))
-    cache: dict[tuple[str, str | None], tuple[frozenset[str], frozenset[str], str]] = {}
+    # Title work is most of the per-listing cost, and series repeat their titles: do it
+    # once per distinct (title, organiser), in two processes at scale.
+    distinct = list(dict.fromkeys((item.title, item.organiser) for item in order))
+    cache = dict(zip(distinct, parallel_map(title_parts_of, distinct), strict=True))
     feats = [features(item, cache) for item in order]
     index = {f.listing.id: i for i, f in enumerate(feats)}
     pairs: list[PairScore] = []
@@ -169,40 +172,9 @@ def _match(
             edges.append((result.score, i, j))
 
     if not exact_only:
-        keys = _blocking_keys(feats)
-        buckets: dict[str, deque[int]] = defaultdict(deque)
-        for i, fi in enumerate(feats):
-            earliest = fi.ts - WINDOW_SECONDS
-            source = fi.listing.source
-            postcode = fi.postcode
-            candidates: set[int] = set()
-            for key in keys[i]:
-                bucket = buckets[key]
-                while bucket and feats[bucket[0]].ts < earliest:
-                    bucket.popleft()
-                candidates.update(bucket)
-                bucket.append(i)
-            day = fi.day
-            close = fi.ts - 3600
-            for j in candidates:
-                fj = feats[j]
-                # The cheap hard rules first (same source, different postcodes, different
-                # days): pairs they reject are not scored, hence not reported.
-                if fj.listing.source == source or (fj.day != day and fj.ts < close):
-                    continue
-                if postcode and fj.postcode and postcode != fj.postcode:
-                    continue
-                if (j, i) in seen:
-                    continue
-                title = title_similarity(
-                    fi.tokens, fi.grams, fi.compact_len, fj.tokens, fj.grams, fj.compact_len
-                )
-                if title < MIN_TITLE:
-                    continue
-                result = pair_score(fi, fj, threshold, title=title)
-                pairs.append(result)
-                if result.matched:
-                    edges.append((result.score, j, i))
+        fuzzy_pairs, fuzzy_edges = sweep(feats, _blocking_keys(feats), seen, threshold)
+        pairs.extend(fuzzy_pairs)
+        edges.extend(fuzzy_edges)
 
     apart: dict[int, set[int]] = defaultdict(set)
     for a, b in different:

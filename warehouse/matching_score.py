@@ -55,6 +55,10 @@ def _title_parts(title: str, organiser: str | None) -> _TitleParts:
     return frozenset(text.split()), trigrams(compact), compact
 
 
+def title_parts_of(key: tuple[str, str | None]) -> _TitleParts:
+    return _title_parts(*key)
+
+
 def features(
     listing: Listing, cache: dict[tuple[str, str | None], _TitleParts] | None = None
 ) -> Features:
