@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urljoin, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import feedparser
 
@@ -33,7 +32,7 @@ from scrapers.feed_events import (
 )
 from scrapers.feed_text import attendance, plain_text
 from scrapers.model import Event, Location, ParseContext, ParseResult, Post, Source, Status
-from scrapers.places import find_postcode
+from scrapers.places import find_postcode, source_zone
 
 TITLE_LIMIT = 100
 SUMMARY_LIMIT = 1000
@@ -61,7 +60,7 @@ def _parse(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
     warnings: list[str] = []
     if bozo is not None:
         warnings.append(describe_bozo(bozo, parsed.get("encoding")))
-    zone = _zone(source, warnings)
+    zone = source_zone(source, warnings)
     vocabs = vocabularies(parsed.get("namespaces") or {})
     events: list[Event] = []
     posts: list[Post] = []
@@ -76,17 +75,6 @@ def _parse(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
         elif _in_window(item, ctx):
             events.append(item)
     return ParseResult(events=tuple(events), posts=tuple(posts), warnings=tuple(warnings))
-
-
-def _zone(source: Source, warnings: list[str]) -> tzinfo:
-    try:
-        return ZoneInfo(source.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        warnings.append(
-            f"unknown timezone {source.timezone!r} in the source settings; "
-            "times without an offset were read as Europe/London"
-        )
-        return ZoneInfo("Europe/London")
 
 
 def _item(

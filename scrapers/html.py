@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from urllib.parse import urljoin, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import soupsieve
 from bs4 import BeautifulSoup, Tag
@@ -24,7 +23,7 @@ from bs4 import BeautifulSoup, Tag
 from scrapers.feed_events import read_moment
 from scrapers.feed_text import attendance, plain_text, truncate
 from scrapers.model import Event, Location, ParseContext, ParseResult, Source, Status
-from scrapers.places import find_postcode
+from scrapers.places import find_postcode, source_zone
 
 REQUIRED = ("container", "title", "date")
 OPTIONAL = ("link", "location", "description")
@@ -74,7 +73,7 @@ def _parse(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
                 error=f'CSS selector "{selector}" ({role}) is not valid CSS: {problem}'
             )
     warnings: list[str] = []
-    zone = _zone(source, warnings)
+    zone = source_zone(source, warnings)
     containers = BeautifulSoup(body, "lxml").select(selectors["container"])
     if not containers:
         why = "the response was empty" if not body.strip() else "the page layout may have changed"
@@ -116,17 +115,6 @@ def _parse(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
             warnings=tuple(warnings),
         )
     return ParseResult(events=tuple(events), warnings=tuple(warnings))
-
-
-def _zone(source: Source, warnings: list[str]) -> tzinfo:
-    try:
-        return ZoneInfo(source.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        warnings.append(
-            f"unknown timezone {source.timezone!r} in the source settings; "
-            "times on the page were read as Europe/London"
-        )
-        return ZoneInfo("Europe/London")
 
 
 def _item(

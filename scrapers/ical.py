@@ -7,7 +7,7 @@ warning naming it, and the rest of the file still counts.
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import x_wr_timezone
 from icalendar import Component
@@ -26,6 +26,7 @@ from scrapers.ical_times import (
     zone_name,
 )
 from scrapers.model import Event, ParseContext, ParseResult, Source
+from scrapers.places import source_zone
 
 Memo = dict[int, fields.Details]
 _DEFAULT_ZONE = "Europe/London"
@@ -39,7 +40,7 @@ def parse(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
         return ParseResult(error=loaded, warnings=tuple(warnings))
     calendars, load_warnings = loaded
     warnings += load_warnings
-    fallback = _fallback_zone(source, warnings)
+    fallback = source_zone(source, warnings)
     components: list[Component] = []
     for calendar in calendars:
         components += _prepare(calendar, fallback, warnings)
@@ -50,14 +51,6 @@ def parse(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
         events += _events(source, series, ctx, warnings)
     events.sort(key=lambda event: (event.start, event.source_uid))
     return ParseResult(events=tuple(events), warnings=tuple(dict.fromkeys(warnings)))
-
-
-def _fallback_zone(source: Source, warnings: list[str]) -> ZoneInfo:
-    try:
-        return ZoneInfo(source.timezone)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        warnings.append(f"source time zone {source.timezone!r} is unknown; used {_DEFAULT_ZONE}")
-        return ZoneInfo(_DEFAULT_ZONE)
 
 
 def _prepare(calendar: Component, fallback: ZoneInfo, warnings: list[str]) -> list[Component]:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import extruct
 import lxml.html
@@ -15,6 +15,7 @@ from lxml.html import HtmlElement
 from scrapers.jsonld_json import load_block
 from scrapers.jsonld_nodes import from_rdfa, normalise
 from scrapers.model import Source
+from scrapers.places import source_zone
 
 _DEFAULT_ZONE = "Europe/London"
 _TAG = re.compile(r"<[A-Za-z!/?][^>]*>")
@@ -38,7 +39,7 @@ class Page:
 def read_page(source: Source, body: bytes, warnings: list[str]) -> Page | str:
     """The page, or a plain-words error when the body is no web page at all."""
     text = body.decode("utf-8", errors="replace").lstrip("\ufeff")
-    zone = _zone(source, warnings)
+    zone = source_zone(source, warnings)
     bare = _bare_jsonld(text, warnings)
     if bare is not None:
         return Page(source, source.url, False, source.url, zone, None, bare)
@@ -55,14 +56,6 @@ def read_page(source: Source, body: bytes, warnings: list[str]) -> Page | str:
     base = urljoin(url or source.url, str(tree.xpath("string(//base/@href)")).strip())
     data = _jsonld_blocks(tree, warnings) + _embedded(text, base, warnings)
     return Page(source, url or source.url, bool(url), base, zone, tree, data)
-
-
-def _zone(source: Source, warnings: list[str]) -> ZoneInfo:
-    try:
-        return ZoneInfo(source.timezone)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        warnings.append(f"source time zone {source.timezone!r} is unknown; used {_DEFAULT_ZONE}")
-        return ZoneInfo(_DEFAULT_ZONE)
 
 
 def _not_html(text: str) -> str | None:

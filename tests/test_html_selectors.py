@@ -359,7 +359,7 @@ def test_an_unknown_source_zone_falls_back_to_london_with_a_warning() -> None:
     result = parse(source, page(item(when="12 March 2027 18:30")), CTX)
     assert result.events[0].start == datetime(2027, 3, 12, 18, 30, tzinfo=LONDON)
     assert result.events[0].timezone == "Europe/London"
-    assert "unknown timezone 'Mars/Olympus'" in result.warnings[0]
+    assert "source time zone 'Mars/Olympus' is unknown" in result.warnings[0]
 
 
 def test_mangled_fixtures_never_raise() -> None:

@@ -505,7 +505,8 @@ def test_an_unknown_source_zone_falls_back_to_london() -> None:
     )
     assert result.events[0].start == datetime(2027, 7, 1, 10, tzinfo=LONDON)
     assert result.warnings == (
-        "source time zone 'Mars/Olympus_Mons' is unknown; used Europe/London",
+        "source time zone 'Mars/Olympus_Mons' is unknown; "
+        "times without an offset were read as Europe/London",
     )
 
 
