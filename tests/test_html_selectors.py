@@ -7,18 +7,16 @@ with CONVENE_UPDATE_EXPECTED=1 pytest tests/test_html_selectors.py and read the 
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from expected import check, snapshot
 
 from scrapers.html import parse
-from scrapers.model import Event, ParseContext, ParseResult, Source
+from scrapers.model import ParseContext, ParseResult, Source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 LONDON = ZoneInfo("Europe/London")
@@ -73,40 +71,21 @@ def item(title: str = "Show and tell", when: str = "12 March 2027", extra: str =
     return f'<li class="event"><h3>{title}</h3><p class="when">{when}</p>{extra}</li>'
 
 
-def serialise(event: Event) -> dict[str, Any]:
-    place = event.location
-    return {
-        "source_uid": event.source_uid,
-        "title": event.title,
-        "start": event.start.isoformat(),
-        "end": event.end.isoformat() if event.end else None,
-        "all_day": event.all_day,
-        "timezone": event.timezone,
-        "status": event.status,
-        "location": None if place is None else {"name": place.name, "postcode": place.postcode},
-        "attendance": event.attendance,
-        "url": event.url,
-        "description": event.description,
-    }
-
-
-def snapshot(result: ParseResult) -> dict[str, Any]:
-    return {
-        "error": result.error,
-        "warnings": list(result.warnings),
-        "follow": list(result.follow),
-        "events": [serialise(event) for event in result.events],
-    }
+HTML_PLACE = ("name", "postcode")
+HTML_EXTRA = ("description",)
 
 
 @pytest.mark.parametrize("name", sorted(SOURCES))
 def test_fixture_gives_expected_events(name: str) -> None:
     expected_path = FIXTURES / f"{name}.expected.json"
-    actual = snapshot(parse(SOURCES[name], (FIXTURES / f"{name}.html").read_bytes(), CTX))
-    if os.environ.get("CONVENE_UPDATE_EXPECTED"):
-        text = json.dumps(actual, indent=2, ensure_ascii=False) + "\n"
-        expected_path.write_text(text, encoding="utf-8")
-    assert actual == json.loads(expected_path.read_text(encoding="utf-8"))
+    check(
+        snapshot(
+            parse(SOURCES[name], (FIXTURES / f"{name}.html").read_bytes(), CTX),
+            HTML_PLACE,
+            HTML_EXTRA,
+        ),
+        expected_path,
+    )
 
 
 def test_every_fixture_has_a_source() -> None:

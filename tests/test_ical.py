@@ -7,15 +7,13 @@ CONVENE_UPDATE_EXPECTED=1 pytest tests/test_ical.py and read the diff.
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from expected import check, snapshot
 from icalendar import Event as VEvent
 
 from scrapers.ical import parse
@@ -48,42 +46,14 @@ def calendar(*events: str, head: str = "") -> bytes:
     return "\r\n".join(line for part in parts if part for line in part.splitlines()).encode()
 
 
-def serialise(event: Event) -> dict[str, Any]:
-    place = event.location
-    return {
-        "source_uid": event.source_uid,
-        "title": event.title,
-        "start": event.start.isoformat(),
-        "end": event.end.isoformat() if event.end else None,
-        "all_day": event.all_day,
-        "timezone": event.timezone,
-        "status": event.status,
-        "location": None
-        if place is None
-        else {"name": place.name, "postcode": place.postcode, "lat": place.lat, "lon": place.lon},
-        "attendance": event.attendance,
-        "url": event.url,
-        "organiser": event.organiser,
-        "categories": list(event.categories),
-    }
-
-
-def snapshot(result: ParseResult) -> dict[str, Any]:
-    return {
-        "error": result.error,
-        "warnings": list(result.warnings),
-        "events": [serialise(event) for event in result.events],
-    }
+ICAL_PLACE = ("name", "postcode", "lat", "lon")
+ICAL_EXTRA = ("organiser", "categories")
 
 
 @pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.ics")), ids=lambda path: path.stem)
 def test_fixture_gives_expected_events(fixture: Path) -> None:
     expected_path = fixture.with_name(f"{fixture.stem}.expected.json")
-    actual = snapshot(read(fixture.name))
-    if os.environ.get("CONVENE_UPDATE_EXPECTED"):
-        text = json.dumps(actual, indent=2, ensure_ascii=False) + "\n"
-        expected_path.write_text(text, encoding="utf-8")
-    assert actual == json.loads(expected_path.read_text(encoding="utf-8"))
+    check(snapshot(read(fixture.name), ICAL_PLACE, ICAL_EXTRA, follow=False), expected_path)
 
 
 def by_prefix(result: ParseResult, prefix: str) -> list[Event]:

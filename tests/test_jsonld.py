@@ -9,7 +9,6 @@ CONVENE_UPDATE_EXPECTED=1 pytest tests/test_jsonld.py and read the diff.
 from __future__ import annotations
 
 import json
-import os
 import socket
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from expected import check, snapshot
 
 from scrapers.jsonld import NO_EVENTS, parse
 from scrapers.jsonld_text import DESCRIPTION_LIMIT
@@ -67,50 +67,10 @@ def one(*blocks: object, source: Source = SOURCE, **kwargs: str) -> Event:
     return result.events[0]
 
 
-def serialise(item: Event) -> dict[str, Any]:
-    place = item.location
-    return {
-        "source_uid": item.source_uid,
-        "title": item.title,
-        "start": item.start.isoformat(),
-        "end": item.end.isoformat() if item.end else None,
-        "all_day": item.all_day,
-        "timezone": item.timezone,
-        "status": item.status,
-        "attendance": item.attendance,
-        "location": None
-        if place is None
-        else {
-            "name": place.name,
-            "address": place.address,
-            "postcode": place.postcode,
-            "lat": place.lat,
-            "lon": place.lon,
-        },
-        "url": item.url,
-        "organiser": item.organiser,
-        "categories": list(item.categories),
-        "description": item.description,
-    }
-
-
-def snapshot(result: ParseResult) -> dict[str, Any]:
-    return {
-        "error": result.error,
-        "warnings": list(result.warnings),
-        "follow": list(result.follow),
-        "events": [serialise(item) for item in result.events],
-    }
-
-
 @pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.html")), ids=lambda path: path.stem)
 def test_fixture_gives_expected_events(fixture: Path) -> None:
     expected_path = fixture.with_name(f"{fixture.stem}.expected.json")
-    actual = snapshot(read(fixture.name))
-    if os.environ.get("CONVENE_UPDATE_EXPECTED"):
-        text = json.dumps(actual, indent=2, ensure_ascii=False) + "\n"
-        expected_path.write_text(text, encoding="utf-8")
-    assert actual == json.loads(expected_path.read_text(encoding="utf-8"))
+    check(snapshot(read(fixture.name)), expected_path)
 
 
 # --- whole pages ---------------------------------------------------------------------

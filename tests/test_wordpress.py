@@ -8,15 +8,15 @@ CONVENE_UPDATE_EXPECTED=1 pytest tests/test_wordpress.py and read the diff.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from expected import check, snapshot
 
-from scrapers.model import Event, ParseContext, ParseResult, Source
+from scrapers.model import ParseContext, ParseResult, Source
 from scrapers.wordpress import parse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wordpress"
@@ -61,42 +61,6 @@ def one(**fields: Any) -> dict[str, Any]:
     return {**event, **fields}
 
 
-def serialise(event: Event) -> dict[str, Any]:
-    place = event.location
-    return {
-        "source_uid": event.source_uid,
-        "title": event.title,
-        "start": event.start.isoformat(),
-        "end": event.end.isoformat() if event.end else None,
-        "all_day": event.all_day,
-        "timezone": event.timezone,
-        "status": event.status,
-        "location": None
-        if place is None
-        else {
-            "name": place.name,
-            "address": place.address,
-            "postcode": place.postcode,
-            "lat": place.lat,
-            "lon": place.lon,
-        },
-        "attendance": event.attendance,
-        "url": event.url,
-        "organiser": event.organiser,
-        "categories": list(event.categories),
-        "description": event.description,
-    }
-
-
-def snapshot(result: ParseResult) -> dict[str, Any]:
-    return {
-        "error": result.error,
-        "warnings": list(result.warnings),
-        "follow": list(result.follow),
-        "events": [serialise(event) for event in result.events],
-    }
-
-
 @pytest.mark.parametrize(
     "fixture",
     sorted(p for p in FIXTURES.glob("*.json") if not p.name.endswith(".expected.json")),
@@ -104,11 +68,7 @@ def snapshot(result: ParseResult) -> dict[str, Any]:
 )
 def test_fixture_gives_expected_events(fixture: Path) -> None:
     expected_path = fixture.with_name(f"{fixture.stem}.expected.json")
-    actual = snapshot(read(fixture.name))
-    if os.environ.get("CONVENE_UPDATE_EXPECTED"):
-        text = json.dumps(actual, indent=2, ensure_ascii=False) + "\n"
-        expected_path.write_text(text, encoding="utf-8")
-    assert actual == json.loads(expected_path.read_text(encoding="utf-8"))
+    check(snapshot(read(fixture.name)), expected_path)
 
 
 def test_the_first_page_asks_for_the_next_and_the_last_page_for_none() -> None:
