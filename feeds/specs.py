@@ -117,7 +117,11 @@ def explain(spec: FeedSpec, stored: StoredEvent) -> str:
     if spec.kind == "all" or spec.key is None:
         return "all events"
     family = _family(spec.kind)
-    return f"{family.noun} {family.vocab[spec.key]}"
+    named = f"{family.noun} {family.vocab[spec.key]}"
+    reason = next(
+        (lb.reason for lb in stored.labels if lb.kind == spec.kind and lb.value == spec.key), None
+    )
+    return f"{named} ({reason})" if reason else named
 
 
 def feed_specs(events: Sequence[StoredEvent]) -> list[FeedSpec]:

@@ -7,6 +7,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import duckdb
@@ -20,13 +21,17 @@ from scrapers.model import Source
 from scrapers.registry import PARSERS
 from scrapers.sources import SourcesError, load_sources
 from warehouse.canonical import cluster_members
+from warehouse.classify import Classifier, make_classifier
+from warehouse.labels import stored_labels
 from warehouse.health import source_health
 from warehouse.listings_io import ListingsError, read_listings, verdicts
 from warehouse.matching import match
 from warehouse.overrides import OverridesError, load_overrides
 from warehouse.records import StoredEvent
 from warehouse.schema import MIGRATIONS
+from warehouse.semantic import SemanticUnavailable
 from warehouse.store import connect
+from warehouse.subjects_io import Read, answer, read_subjects
 
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import State
@@ -194,11 +199,12 @@ def explain(
     con = _open_read_only(db)
     try:
         found = cluster_members(con, event_id) or _by_feed_uid(con, event_id)
+        labels = stored_labels(con, [found[0]]).get(found[0], ()) if found else ()
     finally:
         con.close()
     if found is None or not found[1]:
         raise fail(f'no event "{event_id}": use a UID from a feed or an id from the database')
-    print_explanation(out, *found)
+    print_explanation(out, *found, labels)
 
 
 def _by_feed_uid(
@@ -234,6 +240,65 @@ def dedupe(
         raise fail(f"bad listings:\n{exc}") from None
     for row in verdicts(read, match(read)):
         print(json.dumps(row))
+
+
+@app.command()
+def classify(
+    listings: Annotated[Path, typer.Argument(help="JSON Lines file of listings ('-' for stdin).")],
+    model: Annotated[
+        bool, typer.Option("--model", help="Also use the semantic model (uv sync --group model).")
+    ] = False,
+    threshold: Annotated[
+        float | None, typer.Option(help="Similarity the model needs to add a label.")
+    ] = None,
+) -> None:
+    """Classify listings by region and profession, without touching the database.
+
+    Each input line: {"id", "title", "description", "location_name", "address",
+    "postcode", "lat", "lon", "online" (true, false or "hybrid"), "organiser",
+    "categories"}; only id is required. Prints one JSON line per listing: {"id",
+    "regions", "professions", "free", "restricted", "reasons"}. Bad lines are reported
+    on stderr with their line number and the rest are still classified (exit code 1).
+    """
+    try:
+        classifier = make_classifier(model, threshold)
+    except SemanticUnavailable as exc:
+        raise fail(str(exc)) from None
+    try:
+        handle = sys.stdin if str(listings) == "-" else listings.open(encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot read {listings}: {exc.strerror or exc}") from None
+    with handle:
+        bad = _classify_lines(handle, classifier)
+    if bad:
+        raise fail(f"{bad} line(s) of {listings} could not be read (see above)", code=1)
+
+
+def _classify_lines(lines: Iterable[str], classifier: Classifier) -> int:
+    """Classify in batches (the model embeds many texts at once); returns bad lines."""
+    bad, unknown = 0, set[str]()
+    batch: list[Read] = []
+    for read in read_subjects(lines):
+        if read.problem is not None:
+            bad += 1
+            err.print(f"line {read.line}: {read.problem}", highlight=False)
+            continue
+        unknown.update(read.unknown_fields)
+        batch.append(read)
+        if len(batch) == 256:
+            _print_answers(batch, classifier)
+            batch = []
+    _print_answers(batch, classifier)
+    if unknown:
+        err.print(f"Note: ignored unknown fields: {', '.join(sorted(unknown))}", highlight=False)
+    return bad
+
+
+def _print_answers(batch: list[Read], classifier: Classifier) -> None:
+    subjects = [read.subject for read in batch if read.subject is not None]
+    for read, result in zip(batch, classifier.classify_many(subjects), strict=True):
+        print(json.dumps(answer(read.given_id, result)))
+    sys.stdout.flush()
 
 
 def _settings(path: Path) -> Settings:

@@ -24,6 +24,7 @@ from scrapers.registry import PARSERS
 from scrapers.sources import load_sources
 from warehouse.cache import recall
 from warehouse.canonical import published_events
+from warehouse.classify import Classifier, make_classifier
 from warehouse.overrides import Overrides, load_overrides
 from warehouse.store import RefreshRun, SourceSummary, connect, save_refresh
 
@@ -72,10 +73,11 @@ def store_results(
     sources: Sequence[Source],
     results: Sequence[SourceResult],
     overrides: Overrides,
+    classifier: Classifier,
 ) -> list[SourceSummary]:
     con = connect(db_path)
     try:
-        return save_refresh(con, run, sources, results, overrides)
+        return save_refresh(con, run, sources, results, overrides, classifier)
     finally:
         con.close()
 
@@ -113,7 +115,9 @@ async def refresh(
     """
     started = datetime.now(UTC)
     all_sources = load_sources(Path(sources_file), PARSERS.keys())
-    settings = load_settings(Path(sources_file)).fetch
+    configured = load_settings(Path(sources_file))
+    settings = configured.fetch
+    classifier = make_classifier(configured.classifier_model, configured.model_threshold)
     if timeout_seconds is not None:
         settings = replace(settings, timeout=timeout_seconds)
     overrides = load_overrides(Path(overrides_file))
@@ -121,7 +125,7 @@ async def refresh(
     known = recall_validators(Path(db), started)
     results = await collect_sources(enabled, settings, ParseContext(now=started), known)
     run = RefreshRun(uuid.uuid4().hex, started, datetime.now(UTC), str(sources_file))
-    summaries = store_results(Path(db), run, all_sources, results, overrides)
+    summaries = store_results(Path(db), run, all_sources, results, overrides, classifier)
     report = publish_feeds(
         Path(db), Path(public), [s.id for s in enabled], run.finished_at, base_url, overrides
     )

@@ -20,7 +20,8 @@ from feeds.specs import explain, feed_specs
 from scrapers.model import Source
 from warehouse.canonical import listing_id, merge
 from warehouse.health import SourceHealth
-from warehouse.records import StoredEvent
+from warehouse.classify import applied, summarise
+from warehouse.records import Label, StoredEvent
 
 if TYPE_CHECKING:
     from flows.refresh import RefreshOutcome
@@ -135,8 +136,11 @@ def print_explanation(
     cluster_id: str,
     members: Sequence[StoredEvent],
     pairs: Sequence[tuple[Any, ...]],
+    labels: Sequence[Label] = (),
 ) -> None:
     entry = merge(cluster_id, members)
+    if labels:
+        entry = applied(entry, summarise(labels))
     console.print(f"Event {cluster_id}: {entry.event.title}", highlight=False)
     console.print(f"UID in the feeds: {event_uid(entry.event)}", highlight=False)
     table = Table(title="Copies (the first gives the published fields)", box=box.SIMPLE_HEAD)
@@ -153,6 +157,19 @@ def print_explanation(
         parts = ", ".join(f"{k} {v:g}" for k, v in json.loads(components).items())
         scores.add_row(a, b, rule, "yes" if matched else "no", f"{score:.3f}", parts)
     console.print(scores)
+    _print_labels(console, labels)
     console.print("In feeds:", highlight=False)
     for spec in feed_specs([entry]):
         console.print(f"  {spec.slug}: {explain(spec, entry)}", highlight=False)
+
+
+def _print_labels(console: Console, labels: Sequence[Label]) -> None:
+    if not labels:
+        console.print("Not classified yet: run `convene refresh`.", highlight=False)
+        return
+    table = Table(title="Classification (the first region is the venue's)", box=box.SIMPLE_HEAD)
+    for name in ("kind", "label", "method", "why"):
+        table.add_column(name, overflow="fold")
+    for label in labels:
+        table.add_row(label.kind, label.value, label.method, label.reason)
+    console.print(table)

@@ -22,6 +22,9 @@ _KEYS: dict[str, tuple[str, type, float]] = {
     "max_attempts": ("max_attempts", int, 1),
     "max_body_mb": ("", float, 0.001),
     "stale_after_days": ("", int, 1),
+    # The optional semantic profession classifier (needs `uv sync --group model`).
+    "classifier_model": ("", bool, 0),
+    "model_threshold": ("", float, 0),
 }
 
 
@@ -29,6 +32,8 @@ _KEYS: dict[str, tuple[str, type, float]] = {
 class Settings:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     stale_after_days: int = STALE_AFTER_DAYS
+    classifier_model: bool = False
+    model_threshold: float | None = None  # None: the model's own default
 
 
 def load_settings(path: Path) -> Settings:
@@ -49,6 +54,8 @@ def _problem(key: str, value: Any) -> str | None:
     if key not in _KEYS:
         return f'unknown option "{key}" (known: {", ".join(_KEYS)})'
     _, kind, smallest = _KEYS[key]
+    if kind is bool:
+        return None if isinstance(value, bool) else f'"{key}" should be true or false'
     if kind is str:
         ok = isinstance(value, str) and value.startswith(("http://", "https://", "mailto:"))
         return None if ok else f'"{key}" should be a URL (http, https or mailto)'
@@ -65,4 +72,10 @@ def _build(table: dict[str, Any]) -> Settings:
     fields = {_KEYS[k][0]: v for k, v in table.items() if _KEYS[k][0]}
     if "max_body_mb" in table:
         fields["max_bytes"] = int(table["max_body_mb"] * 1024 * 1024)
-    return Settings(replace(fetch, **fields), int(table.get("stale_after_days", STALE_AFTER_DAYS)))
+    threshold = table.get("model_threshold")
+    return Settings(
+        replace(fetch, **fields),
+        int(table.get("stale_after_days", STALE_AFTER_DAYS)),
+        classifier_model=bool(table.get("classifier_model", False)),
+        model_threshold=float(threshold) if threshold is not None else None,
+    )

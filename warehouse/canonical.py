@@ -6,7 +6,8 @@ the same while copies join or leave (see warehouse.matching), so the published U
 lone listing does not change when it gains copies. Its fields come from the member
 whose source has the highest configured `priority`, then the most complete member (known
 end, place, link, description, organiser, categories), then the member seen first.
-Regions and professions are the union of the members'. The canonical SEQUENCE goes up
+The members' sources' default regions and professions are united, then the merged
+event is classified (warehouse.classify), which replaces them with labels and reasons. The canonical SEQUENCE goes up
 whenever the published content changes, and never down.
 """
 
@@ -22,6 +23,8 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
+from warehouse.classify import Classifier
+from warehouse.labels import classify_entries, with_stored_labels
 from warehouse.matching import Clustering, Listing, match
 from warehouse.overrides import Overrides
 from warehouse.read import active_events, listed_events
@@ -82,15 +85,23 @@ def merge(
 
 
 def _content_hash(entry: StoredEvent) -> str:
-    text = repr((entry.event, entry.regions, entry.professions, entry.also_listed))
+    text = repr(
+        (entry.event, entry.regions, entry.professions, entry.also_listed, entry.free,
+         entry.restricted)
+    )  # fmt: skip
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def recluster(
-    con: duckdb.DuckDBPyConnection, now: datetime, overrides: Overrides | None = None
+    con: duckdb.DuckDBPyConnection,
+    now: datetime,
+    overrides: Overrides | None = None,
+    classifier: Classifier | None = None,
 ) -> Clustering:
-    """Cluster every listed event again; keep ids, scored pairs and canonical sequences."""
+    """Cluster every listed event again, then classify the clusters whose content
+    changed; keep ids, scored pairs and canonical sequences."""
     overrides = overrides or Overrides()
+    classifier = classifier or Classifier()
     stored = active_events(con)
     previous = dict(con.execute("SELECT listing_id, cluster_id FROM clusters").fetchall())
     result = match(
@@ -100,8 +111,8 @@ def recluster(
         different=overrides.different,
     )
     con.execute(
-        "INSERT OR REPLACE INTO meta VALUES ('overrides', $fingerprint)",
-        {"fingerprint": overrides.fingerprint},
+        "INSERT OR REPLACE INTO meta VALUES ('overrides', $fingerprint), ('classifier', $rules)",
+        {"fingerprint": overrides.fingerprint, "rules": classifier.fingerprint},
     )
     _replace(con, "clusters", [
         {"listing_id": lid, "cluster_id": cid, "assigned_at": now}
@@ -117,7 +128,7 @@ def recluster(
     for s in stored:
         groups[result.cluster_of[listing_id(s)]].append(s)
     entries = {cid: merge(cid, members, overrides) for cid, members in groups.items()}
-    _upsert_canonical(con, entries, now)
+    _upsert_canonical(con, classify_entries(con, entries, now, classifier), now)
     return result
 
 
@@ -178,9 +189,10 @@ def published_events(
     groups: dict[str, list[StoredEvent]] = defaultdict(list)
     for s in listed:
         groups[cluster_of.get(listing_id(s), listing_id(s))].append(s)
+    merged = {cid: merge(cid, members, overrides) for cid, members in groups.items()}
     entries = []
-    for cid, members in groups.items():
-        entry = merge(cid, members, overrides)
+    for entry in with_stored_labels(con, merged):
+        cid = listing_id(entry)
         if cid in canon:
             sequence, first_seen, last_changed = canon[cid]
             entry = replace(
@@ -191,7 +203,15 @@ def published_events(
 
 
 def applied_overrides(con: duckdb.DuckDBPyConnection) -> str | None:
-    rows = con.execute("SELECT value FROM meta WHERE key = 'overrides'").fetchall()
+    return _meta(con, "overrides")
+
+
+def applied_classifier(con: duckdb.DuckDBPyConnection) -> str | None:
+    return _meta(con, "classifier")
+
+
+def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    rows = con.execute("SELECT value FROM meta WHERE key = $key", {"key": key}).fetchall()
     return rows[0][0] if rows else None
 
 

@@ -180,6 +180,27 @@ MIGRATIONS: tuple[Migration, ...] = (
         "source priority for choosing a cluster's published fields",
         "ALTER TABLE sources ADD COLUMN priority INTEGER DEFAULT 0;",
     ),
+    Migration(
+        8,
+        "region, profession and flag labels of each canonical event, with reasons",
+        """
+        CREATE TABLE labels (
+            cluster_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,        -- region | profession | free | restricted
+            label VARCHAR NOT NULL,       -- a slug; "true"/"false" for free
+            method VARCHAR NOT NULL,      -- postcode | coordinates | place | keyword | model ...
+            reason VARCHAR NOT NULL,      -- in plain words
+            score DOUBLE,                 -- the model's similarity, for method "model"
+            position INTEGER NOT NULL,    -- order in which the labels were found
+            PRIMARY KEY (cluster_id, kind, label)
+        );
+        CREATE TABLE classified (
+            cluster_id VARCHAR PRIMARY KEY,
+            input_hash VARCHAR NOT NULL,  -- what was classified, and by which rules and data
+            classified_at TIMESTAMPTZ NOT NULL
+        );
+        """,
+    ),
 )
 
 

@@ -14,7 +14,8 @@ import pyarrow as pa
 from scrapers.model import Source
 from scrapers.pipeline import SUCCESS, SourceResult
 from warehouse.cache import remember
-from warehouse.canonical import applied_overrides, recluster
+from warehouse.canonical import applied_classifier, applied_overrides, recluster
+from warehouse.classify import Classifier
 from warehouse.changes import record_changes, record_removals
 from warehouse.frames import EVENT_SCHEMA, events_table, posts_table
 from warehouse.history import held_drops, prune_history
@@ -66,12 +67,15 @@ def save_refresh(
     sources: Sequence[Source],
     results: Sequence[SourceResult],
     overrides: Overrides | None = None,
+    classifier: Classifier | None = None,
 ) -> list[SourceSummary]:
     """Store one refresh atomically: a crash part-way leaves the previous state."""
     con.begin()
     try:
         _upsert_sources(con, sources, run.finished_at)
-        summaries = _store_results(con, run, results, overrides or Overrides())
+        summaries = _store_results(
+            con, run, results, overrides or Overrides(), classifier or Classifier()
+        )
         _insert_refresh(con, run, summaries)
         con.commit()
     except BaseException:
@@ -85,6 +89,7 @@ def _store_results(
     run: RefreshRun,
     results: Sequence[SourceResult],
     overrides: Overrides,
+    classifier: Classifier,
 ) -> list[SourceSummary]:
     results = stabilise(con, results)
     ok = [r for r in results if r.status == "ok"]
@@ -103,11 +108,12 @@ def _store_results(
         con.unregister("incoming_posts")
     summaries = [_summary(r, new, updated, removed, held.get(r.source.id)) for r in results]
     _insert_fetch_runs(con, run, results, summaries)
-    # Clusters depend only on the listed events: when none was added, changed or
-    # removed (every source answered 304, say), they are as they were.
+    # Clusters and labels depend only on the listed events, the overrides and the
+    # classifier: when none changed (every source answered 304, say), they are as they were.
     changed = any(s.new or s.updated or s.removed for s in summaries)
-    if changed or not _clustered(con) or applied_overrides(con) != overrides.fingerprint:
-        recluster(con, run.finished_at, overrides)
+    rules_changed = applied_classifier(con) != classifier.fingerprint
+    if changed or rules_changed or not _clustered(con) or applied_overrides(con) != overrides.fingerprint:
+        recluster(con, run.finished_at, overrides, classifier)
     remember(con, results, run.finished_at)
     prune_history(con, run.finished_at)
     return summaries

@@ -1,0 +1,137 @@
+"""Profession labels from phrases, categories and source defaults, each with its reason.
+
+The vocabulary and its phrases live in classify_data/professions.toml (loaded once);
+this module only applies them. Evidence in the title, the source's categories or the
+organiser's name gives a label on its own; in the description a strong phrase gives it,
+or two different weak phrases do, because descriptions mention things in passing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scrapers.vocab import PROFESSIONS
+from warehouse.phrases import Hit, PhraseSet, phrase_set
+
+DATA_FILE = Path(__file__).with_name("classify_data") / "professions.toml"
+
+
+@dataclass(frozen=True)
+class Profession:
+    slug: str
+    name: str
+    aligned_with: str
+    description: str
+    phrases: PhraseSet
+
+
+@dataclass(frozen=True)
+class Found:
+    """One profession label and why."""
+
+    slug: str
+    method: str  # keyword | category | source-default
+    reason: str
+
+
+def load_professions(path: Path = DATA_FILE) -> dict[str, Profession]:
+    """The vocabulary, in the order of scrapers.vocab.PROFESSIONS; ValueError if they differ."""
+    table = tomllib.loads(path.read_text(encoding="utf-8"))
+    if set(table) != set(PROFESSIONS):
+        missing, extra = set(PROFESSIONS) - set(table), set(table) - set(PROFESSIONS)
+        raise ValueError(f"{path.name}: missing {sorted(missing)}, unknown {sorted(extra)}")
+    return {
+        slug: Profession(
+            slug=slug,
+            name=str(table[slug]["name"]),
+            aligned_with=str(table[slug].get("aligned_with", "")),
+            description=str(table[slug]["description"]),
+            phrases=phrase_set(table[slug], f"{path.name}[{slug}]"),
+        )
+        for slug in PROFESSIONS
+    }
+
+
+VOCABULARY = load_professions()
+FINGERPRINT = hashlib.sha256(DATA_FILE.read_bytes()).hexdigest()[:16]
+
+
+def descriptions() -> dict[str, str]:
+    """slug -> what events of that profession are about (for the semantic classifier)."""
+    return {slug: f"{p.name}: {p.description}" for slug, p in VOCABULARY.items()}
+
+
+def from_text(fields: Mapping[str, str | None]) -> list[Found]:
+    """Labels from the text fields: "title", "organiser" and "description"."""
+    texts = {field: fields.get(field) or "" for field in ("title", "organiser", "description")}
+    taken = {field: _strong_spans(text) for field, text in texts.items()}
+    found = []
+    for slug, profession in VOCABULARY.items():
+        hits = {
+            field: _outside(profession.phrases.hits(text), taken[field])
+            for field, text in texts.items()
+        }
+        reason = _text_reason(hits)
+        if reason is not None:
+            found.append(Found(slug, "keyword", reason))
+    return found
+
+
+def _strong_spans(text: str) -> list[tuple[int, int]]:
+    return [span for p in VOCABULARY.values() for span in p.phrases.strong_spans(text)]
+
+
+def _outside(hits: list[Hit], spans: list[tuple[int, int]]) -> list[Hit]:
+    """Drop weak hits inside any label's strong phrase: "design" in "content design"
+    is evidence for content design, not for service design."""
+    return [
+        h for h in hits if not h.weak or not any(a <= h.start and h.end <= b for a, b in spans)
+    ]
+
+
+def _text_reason(found: Mapping[str, list[Hit]]) -> str | None:
+    for field in ("title", "organiser"):
+        if found[field]:
+            return f'"{found[field][0].phrase}" in the {field}'
+    hits = found["description"]
+    strong = [h for h in hits if not h.weak]
+    if strong:
+        return f'"{strong[0].phrase}" in the description'
+    weak = _distinct(hits)
+    if len(weak) >= 2:
+        return f'"{weak[0]}" and "{weak[1]}" in the description'
+    return None
+
+
+def _distinct(hits: Sequence[Hit]) -> list[str]:
+    seen: dict[str, str] = {}
+    for hit in hits:
+        seen.setdefault(hit.phrase.lower(), hit.phrase)
+    return list(seen.values())
+
+
+def from_categories(categories: Sequence[str]) -> list[Found]:
+    """Labels from the source's own categories and tags ("User Research", "ux", "NHS")."""
+    found = []
+    for slug, profession in VOCABULARY.items():
+        for category in categories:
+            named = category.strip().lower() in (slug, profession.name.lower())
+            hits = profession.phrases.hits(category)
+            if named or hits:
+                shown = category if named else hits[0].phrase
+                found.append(Found(slug, "category", f'category "{shown}"'))
+                break
+    return found
+
+
+def from_defaults(defaults: Sequence[str], source: str | None) -> list[Found]:
+    where = f"source {source}" if source else "the source"
+    return [
+        Found(slug, "source-default", f"default profession of {where}")
+        for slug in defaults
+        if slug in PROFESSIONS
+    ]
