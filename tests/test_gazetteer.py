@@ -240,6 +240,7 @@ def test_bath_and_other_common_words() -> None:
     assert where("Bath time for toddlers", "text") is None
     assert where("Events in March", "text") is None
     assert where("March 2025") is None
+    assert where("Friday 13 March") is None
     assert where("Town Hall, March, Cambridgeshire") == EE
     assert where("Deal or no deal", "text") is None
     assert where("Sale now on", "text") is None
@@ -251,6 +252,20 @@ def test_streets_titles_and_foreign_places_are_skipped() -> None:
     assert where("Duke of York's school", "text") is None
     assert where("New York city council", "text") is None
     assert where("Lessons from New South Wales", "text") is None
+    assert where("Perth, Australia") is None
+    assert where("Boston, MA") is None
+    assert where("Cumberland Lodge, Windsor") == SE
+    assert where("Exeter College, Oxford") == SE
+    assert where("Committee Room 2, Civic Centre, Market Street, NF1 2AB") is None
+
+
+def test_possessives_and_spelling_variants() -> None:
+    assert where("Manchester's digital week", "text") == NW
+    assert where("Bath's finest", "text") is None
+    assert where("King's Lynn") == where("Kings Lynn") == EE
+    assert where("St. Albans") == where("Saint Albans") == EE
+    assert where("Brighton & Hove") == SE
+    assert where("Ynys Mon") == WAL
 
 
 # ---- which match wins --------------------------------------------------------------------

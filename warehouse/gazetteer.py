@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from scrapers.vocab import REGIONS
 from warehouse.postcodes import region_for_postcode
@@ -39,8 +40,7 @@ class Place:
     kind: str
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):  # a NamedTuple: built for every word, and much cheaper to make
     start: int
     end: int
     raw: str
@@ -53,6 +53,7 @@ class _Match:
     first: int
     last: int  # token index just after the match
     text: str  # as written
+    key: Key
     places: tuple[Place, ...]  # candidates, most likely first
 
 
@@ -63,10 +64,10 @@ def _words(text: str) -> frozenset[str]:
 # Small words inside names compare without case: "Newcastle Upon Tyne", "STOKE-ON-TRENT".
 _CONNECTORS = _words("upon on under le la in by the of and super de next sea")
 # Followed by one of these, a place name is part of an address or a building's name
-# ("London Road, Sheffield"; "Scotland House"), not where the event is.
+# ("London Road, Sheffield"; "Cumberland Lodge, Windsor"), not where the event is.
 _STREETS = _words(
     "Road Rd Street Lane Avenue Ave Way Drive Close Crescent Terrace Place Square Row Walk"
-    " Parade Mews House"
+    " Parade Mews House Lodge Hotel Inn Arms Yard College"
 )
 # Right after one of these (or "X of"), a place name is a person's title: "Duke of York".
 _TITLES = _words(
@@ -74,6 +75,11 @@ _TITLES = _words(
     " Baron Baroness Viscount Bishop Archbishop King Queen Professor Prof Cllr Councillor"
 )
 _NEAR_WORDS = _words("in at near")
+# "Perth, Australia": a comma and one of these after a name means the place abroad.
+_ABROAD = _words(
+    "Australia Canada Ontario USA US America Massachusetts MA Virginia Texas Jamaica Tasmania"
+    " Zealand NZ"
+)
 _MONTHS = frozenset({("March",)})  # "in March" is a date, so "in" is no evidence for it
 # Phrases that contain a UK place name but mean somewhere else; skipped whole.
 _BLOCKED = tuple(
@@ -92,8 +98,11 @@ _JOIN = re.compile("\\.?[ \t\\-\u2010\u2013]*")  # what may stand between the wo
 
 
 def _norm(word: str) -> str:
-    folded = unicodedata.normalize("NFKD", word)
-    plain = "".join(c for c in folded if not unicodedata.combining(c) and c not in _APOSTROPHES)
+    if word.isascii():
+        plain = word.replace("'", "")
+    else:
+        folded = unicodedata.normalize("NFKD", word)
+        plain = "".join(c for c in folded if not unicodedata.combining(c) and c not in _APOSTROPHES)
     return {"Saint": "St", "&": "and"}.get(plain, plain)
 
 
@@ -142,6 +151,7 @@ def _load() -> tuple[tuple[Place, ...], dict[Key, tuple[Place, ...]], frozenset[
 
 PLACES, _INDEX, _COMMON = _load()
 _LONGEST = max(len(key) for key in _INDEX)
+_FIRST_WORDS = frozenset(key[0] for key in _INDEX) | {p[0] for p in _BLOCKED}
 
 
 # ---- finding place names in text ---------------------------------------------------------
@@ -149,7 +159,10 @@ _LONGEST = max(len(key) for key in _INDEX)
 
 def _longest(text: str, tokens: list[_Token], first: int) -> _Match | None:
     """The longest gazetteer name starting at token `first`, if it starts capitalised."""
-    if first >= len(tokens) or not tokens[first].raw[0].isupper():
+    token = tokens[first] if first < len(tokens) else None
+    if token is None or not token.raw[0].isupper():
+        return None
+    if token.norm not in _FIRST_WORDS and token.base not in _FIRST_WORDS:
         return None
     last = first + 1
     while last < min(len(tokens), first + _LONGEST):
@@ -161,12 +174,14 @@ def _longest(text: str, tokens: list[_Token], first: int) -> _Match | None:
         for key in (_key(words), _key([*words[:-1], tokens[end - 1].base])):
             if key in _INDEX:
                 said = text[tokens[first].start : tokens[end - 1].end]
-                return _Match(first, end, said, _INDEX[key])
+                return _Match(first, end, said, key, _INDEX[key])
     return None
 
 
 def _blocked(tokens: list[_Token], first: int) -> int:
     """How many tokens a blocked phrase at `first` covers (0 if none)."""
+    if tokens[first].norm not in _FIRST_WORDS:
+        return 0
     words = tuple(t.norm for t in tokens[first : first + 4])
     return max((len(p) for p in _BLOCKED if words[: len(p)] == p), default=0)
 
@@ -187,13 +202,29 @@ def _accepted(text: str, tokens: list[_Token], match: _Match, location: bool) ->
     before = [t.norm for t in tokens[max(0, match.first - 2) : match.first]]
     if after is not None and after.norm in _STREETS:
         return False
+    if (
+        after is not None
+        and after.norm in _ABROAD
+        and "," in text[tokens[match.last - 1].end : after.start]
+    ):
+        return False
     if before and (before[-1] in _TITLES or (before[0] in _TITLES and before[-1] == "of")):
         return False
-    key = _key([t.norm for t in tokens[match.first : match.last]])
+    key = match.key
     if key not in _COMMON:
         return True
     if after is not None and after.raw[0].isdigit():
         return False  # "March 2025", "Sale 20% off"
+    previous = tokens[match.first - 1] if match.first else None
+    if previous is not None and previous.raw[0].isdigit():
+        return False  # "13 March"
+    if (
+        previous is not None
+        and previous.raw[0].isupper()
+        and previous.norm.lower() not in _NEAR_WORDS
+        and _JOIN.fullmatch(text[previous.end : tokens[match.first].start])
+    ):
+        return False  # the end of a longer name: "Market Street", "Old Bath Road"
     if location or _qualified(text, tokens, match):
         return True
     return bool(before) and before[-1].lower() in _NEAR_WORDS and key not in _MONTHS
