@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import duckdb
@@ -22,8 +22,8 @@ from scrapers.registry import PARSERS
 from scrapers.sources import SourcesError, load_sources
 from warehouse.canonical import cluster_members
 from warehouse.classify import Classifier, make_classifier
-from warehouse.labels import stored_labels
 from warehouse.health import source_health
+from warehouse.labels import stored_labels
 from warehouse.listings_io import ListingsError, read_listings, verdicts
 from warehouse.matching import match
 from warehouse.overrides import OverridesError, load_overrides

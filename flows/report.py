@@ -19,8 +19,8 @@ from feeds.ical import event_uid
 from feeds.specs import explain, feed_specs
 from scrapers.model import Source
 from warehouse.canonical import listing_id, merge
-from warehouse.health import SourceHealth
 from warehouse.classify import applied, summarise
+from warehouse.health import SourceHealth
 from warehouse.records import Label, StoredEvent
 
 if TYPE_CHECKING:

@@ -71,7 +71,9 @@ def test_hybrid_events_are_in_their_venue_region_and_online() -> None:
 
 def test_postcode_beats_coordinates_and_place_names() -> None:
     # The place named in the title is elsewhere: the venue's postcode decides.
-    placed = _classify(title="Leeds meetup comes to London", postcode="SE1 9SG", lat=53.8, lon=-1.55)
+    placed = _classify(
+        title="Leeds meetup comes to London", postcode="SE1 9SG", lat=53.8, lon=-1.55
+    )
     assert placed.regions == ("london",)
     region = next(label for label in placed.labels if label.kind == "region")
     assert region.method == "postcode"

@@ -31,7 +31,10 @@ def _event(uid: str, title: str, **kw: object) -> Event:
 
 
 def _refresh(
-    con: duckdb.DuckDBPyConnection, n: int, events: list[Event], classifier: Classifier | None = None
+    con: duckdb.DuckDBPyConnection,
+    n: int,
+    events: list[Event],
+    classifier: Classifier | None = None,
 ) -> None:
     at = NOW + timedelta(minutes=n)
     fetched = Fetched(LEEDS.url, b"x", 200, None, 0.1)
@@ -54,7 +57,7 @@ def test_labels_and_reasons_are_stored_and_published(con: duckdb.DuckDBPyConnect
     rows = con.execute(
         "SELECT cluster_id, kind, label, method, reason FROM labels ORDER BY cluster_id, position"
     ).fetchall()
-    assert ("leeds/a", "region", "yorkshire-and-the-humber", "postcode") == rows[0][:4]
+    assert rows[0][:4] == ("leeds/a", "region", "yorkshire-and-the-humber", "postcode")
     assert "LS1 1UR" in rows[0][4]
     assert ("leeds/b", "region", "online", "online") in [r[:4] for r in rows]
     assert ("leeds/b", "free", "true", "keyword") in [r[:4] for r in rows]
@@ -112,7 +115,8 @@ def test_explain_shows_each_label_and_its_reason(tmp_path: Path) -> None:
     con = connect(db)
     _refresh(con, 1, [_event("a", "Content design crit", location=Location("Leeds Dock"))])
     con.close()
-    result = CliRunner().invoke(app, ["explain", "leeds/a", "--db", str(db)], terminal_width=200)
+    wide = {"COLUMNS": "200"}
+    result = CliRunner().invoke(app, ["explain", "leeds/a", "--db", str(db)], env=wide)
     assert result.exit_code == 0, result.output
     assert "Classification" in result.output
     assert "content-design" in result.output and '"Content design" in the title' in result.output

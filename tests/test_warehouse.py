@@ -132,7 +132,8 @@ def test_failing_source_keeps_its_events(con: duckdb.DuckDBPyConnection) -> None
     published = published_events(con, ["a", "b"], NOW)
     assert [(p.event.source_uid, p.regions, p.source_name) for p in published] == [
         ("1", ("london",), "Source A"),
-        ("9", ("wales",), "Source B"),
+        # The venue's SW1A postcode places it, over Source B's default (Wales).
+        ("9", ("london",), "Source B"),
     ]
     health = {h.source_id: h for h in source_health(con, [A, B], NOW)}
     assert health["a"].state == "failing" and health["a"].events == 1

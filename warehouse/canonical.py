@@ -7,8 +7,8 @@ lone listing does not change when it gains copies. Its fields come from the memb
 whose source has the highest configured `priority`, then the most complete member (known
 end, place, link, description, organiser, categories), then the member seen first.
 The members' sources' default regions and professions are united, then the merged
-event is classified (warehouse.classify), which replaces them with labels and reasons. The canonical SEQUENCE goes up
-whenever the published content changes, and never down.
+event is classified (warehouse.classify), which replaces them with labels and reasons.
+The canonical SEQUENCE goes up whenever the published content changes, and never down.
 """
 
 from __future__ import annotations

@@ -70,7 +70,9 @@ def with_stored_labels(
     stored = stored_labels(con)
     rules = Classifier()
     return [
-        applied(entry, summarise(stored[cid]) if cid in stored else rules.classify(subject_of(entry)))
+        applied(entry, summarise(stored[cid]))
+        if cid in stored
+        else applied(entry, rules.classify(subject_of(entry)))
         for cid, entry in entries.items()
     ]
 
@@ -87,13 +89,15 @@ def _save(
     if drop:
         con.execute("DELETE FROM labels WHERE list_contains($ids, cluster_id)", {"ids": drop})
         con.execute("DELETE FROM classified WHERE list_contains($ids, cluster_id)", {"ids": drop})
-    label_rows = [
+    label_rows: list[dict[str, object]] = [
         {"cluster_id": cid, "kind": lb.kind, "label": lb.value, "method": lb.method,
          "reason": lb.reason, "score": lb.score, "position": n}
         for cid, result in fresh.items()
         for n, lb in enumerate(result.labels)
     ]  # fmt: skip
-    done_rows = [{"cluster_id": c, "input_hash": hashes[c], "classified_at": now} for c in fresh]
+    done_rows: list[dict[str, object]] = [
+        {"cluster_id": c, "input_hash": hashes[c], "classified_at": now} for c in fresh
+    ]
     _insert(con, "labels", label_rows)
     _insert(con, "classified", done_rows)
 

@@ -47,27 +47,31 @@ class Hit:
 
 @dataclass(frozen=True)
 class PhraseSet:
-    """Strong phrases, weak phrases and negative phrases of one label."""
+    """The phrases of one label: strong, headline (strong in a title, weak in running
+    text), weak, and negative."""
 
     strong: re.Pattern[str] | None
+    headline: re.Pattern[str] | None
     weak: re.Pattern[str] | None
     negative: re.Pattern[str] | None
 
-    def hits(self, text: str) -> list[Hit]:
-        """Every strong or weak phrase in text outside the negative phrases, in order."""
+    def hits(self, text: str, headline: bool = True) -> list[Hit]:
+        """Every phrase in text outside the negative phrases, in order; `headline` says
+        whether the text is a title (or organiser, or category) or running text."""
         masked = self._mask(text)
+        kinds = ((self.strong, False), (self.headline, not headline), (self.weak, True))
         found = [
             Hit(m.group(0), weak, m.start(), m.end())
-            for pattern, weak in ((self.strong, False), (self.weak, True))
+            for pattern, weak in kinds
             if pattern is not None
             for m in pattern.finditer(masked)
         ]
         return sorted(found, key=lambda hit: hit.start)
 
     def strong_spans(self, text: str) -> list[tuple[int, int]]:
-        if self.strong is None:
-            return []
-        return [(m.start(), m.end()) for m in self.strong.finditer(self._mask(text))]
+        patterns = (p for p in (self.strong, self.headline) if p is not None)
+        masked = self._mask(text)
+        return [(m.start(), m.end()) for p in patterns for m in p.finditer(masked)]
 
     def first(self, text: str) -> str | None:
         hits = self.hits(text)
@@ -81,11 +85,13 @@ class PhraseSet:
 
 
 def phrase_set(entry: Mapping[str, Any], where: str) -> PhraseSet:
-    """Build a PhraseSet from a data-file table with `phrases`, `cased`, `weak`, `not`."""
-    for key in ("phrases", "cased", "weak", "not"):
+    """Build a PhraseSet from a data-file table with `phrases`, `cased`, `headline`,
+    `headline_cased`, `weak` and `not`."""
+    for key in ("phrases", "cased", "headline", "headline_cased", "weak", "not"):
         _check_strings(entry.get(key, []), f"{where}.{key}")
     return PhraseSet(
         strong=_compile(entry.get("phrases", []), entry.get("cased", [])),
+        headline=_compile(entry.get("headline", []), entry.get("headline_cased", [])),
         weak=_compile(entry.get("weak", []), []),
         negative=_compile(entry.get("not", []), []),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +72,7 @@ def from_text(fields: Mapping[str, str | None]) -> list[Found]:
     found = []
     for slug, profession in VOCABULARY.items():
         hits = {
-            field: _outside(profession.phrases.hits(text), taken[field])
+            field: _outside(profession.phrases.hits(text, field != "description"), taken[field])
             for field, text in texts.items()
         }
         reason = _text_reason(hits)
@@ -88,29 +88,28 @@ def _strong_spans(text: str) -> list[tuple[int, int]]:
 def _outside(hits: list[Hit], spans: list[tuple[int, int]]) -> list[Hit]:
     """Drop weak hits inside any label's strong phrase: "design" in "content design"
     is evidence for content design, not for service design."""
-    return [
-        h for h in hits if not h.weak or not any(a <= h.start and h.end <= b for a, b in spans)
-    ]
+    return [h for h in hits if not h.weak or not any(a <= h.start and h.end <= b for a, b in spans)]
 
 
 def _text_reason(found: Mapping[str, list[Hit]]) -> str | None:
-    for field in ("title", "organiser"):
-        if found[field]:
-            return f'"{found[field][0].phrase}" in the {field}'
-    hits = found["description"]
-    strong = [h for h in hits if not h.weak]
-    if strong:
-        return f'"{strong[0].phrase}" in the description'
-    weak = _distinct(hits)
+    """A strong phrase anywhere gives the label; weak ones need a second, different one."""
+    for field in ("title", "organiser", "description"):
+        strong = [h for h in found[field] if not h.weak]
+        if strong:
+            return f'"{strong[0].phrase}" in the {field}'
+    weak = _distinct((h.phrase, field) for field, hits in found.items() for h in hits)
     if len(weak) >= 2:
-        return f'"{weak[0]}" and "{weak[1]}" in the description'
+        (first, where_first), (second, where_second) = weak[:2]
+        if where_first == where_second:
+            return f'"{first}" and "{second}" in the {where_first}'
+        return f'"{first}" in the {where_first} and "{second}" in the {where_second}'
     return None
 
 
-def _distinct(hits: Sequence[Hit]) -> list[str]:
-    seen: dict[str, str] = {}
-    for hit in hits:
-        seen.setdefault(hit.phrase.lower(), hit.phrase)
+def _distinct(hits: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: dict[str, tuple[str, str]] = {}
+    for phrase, field in hits:
+        seen.setdefault(phrase.lower(), (phrase, field))
     return list(seen.values())
 
 
@@ -120,7 +119,7 @@ def from_categories(categories: Sequence[str]) -> list[Found]:
     for slug, profession in VOCABULARY.items():
         for category in categories:
             named = category.strip().lower() in (slug, profession.name.lower())
-            hits = profession.phrases.hits(category)
+            hits = [h for h in profession.phrases.hits(category) if not h.weak]
             if named or hits:
                 shown = category if named else hits[0].phrase
                 found.append(Found(slug, "category", f'category "{shown}"'))

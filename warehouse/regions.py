@@ -56,11 +56,12 @@ def _mode(subject: Subject, location: str) -> cues.Cue | None:
 
 def _venue(subject: Subject, location: str) -> list[Placed]:
     text = [("text", subject.title), ("text", subject.description)]
+    venue = [("location", subject.location_name), ("location", subject.address)]
     steps: Sequence[Callable[[], Placed | None]] = (
         lambda: _postcode(subject.postcode, "the postcode field"),
         lambda: _postcode(find_postcode(location), "the address"),
         lambda: _coordinates(subject.lat, subject.lon),
-        lambda: _place([("location", subject.location_name), ("location", subject.address)], subject),
+        lambda: _place(venue, subject),
         lambda: _uk_wide(joined([location, subject.title, subject.description])),
         lambda: _postcode(find_postcode(joined([subject.title, subject.description])), "the text"),
         lambda: _place(text, subject),

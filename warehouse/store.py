@@ -15,8 +15,8 @@ from scrapers.model import Source
 from scrapers.pipeline import SUCCESS, SourceResult
 from warehouse.cache import remember
 from warehouse.canonical import applied_classifier, applied_overrides, recluster
-from warehouse.classify import Classifier
 from warehouse.changes import record_changes, record_removals
+from warehouse.classify import Classifier
 from warehouse.frames import EVENT_SCHEMA, events_table, posts_table
 from warehouse.history import held_drops, prune_history
 from warehouse.identity import stabilise
@@ -112,7 +112,8 @@ def _store_results(
     # classifier: when none changed (every source answered 304, say), they are as they were.
     changed = any(s.new or s.updated or s.removed for s in summaries)
     rules_changed = applied_classifier(con) != classifier.fingerprint
-    if changed or rules_changed or not _clustered(con) or applied_overrides(con) != overrides.fingerprint:
+    overridden = applied_overrides(con) != overrides.fingerprint
+    if changed or rules_changed or overridden or not _clustered(con):
         recluster(con, run.finished_at, overrides, classifier)
     remember(con, results, run.finished_at)
     prune_history(con, run.finished_at)

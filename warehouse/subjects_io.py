@@ -10,7 +10,7 @@ import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from warehouse.classify import Classification
 from warehouse.records import Subject
@@ -64,17 +64,21 @@ def _subject(row: dict[str, Any]) -> Subject:
     given = row.get("id")
     if isinstance(given, bool) or not isinstance(given, str | int) or given == "":
         raise ValueError('"id" is required: a string or a whole number')
-    texts = {name: _text(row, name) for name in TEXT_FIELDS}
     lat, lon = _number(row, "lat", 90), _number(row, "lon", 180)
     if (lat is None) != (lon is None):
         raise ValueError('"lat" and "lon" come together: give both or neither')
     return Subject(
         id=str(given),
+        title=_text(row, "title"),
+        description=_text(row, "description"),
+        location_name=_text(row, "location_name"),
+        address=_text(row, "address"),
+        postcode=_text(row, "postcode"),
         lat=lat,
         lon=lon,
         online=_online(row.get("online")),
+        organiser=_text(row, "organiser"),
         categories=_categories(row.get("categories")),
-        **texts,
     )
 
 
@@ -103,9 +107,11 @@ def _number(row: dict[str, Any], name: str, limit: float) -> float | None:
     return float(value)
 
 
-def _online(value: object) -> bool | str | None:
-    if value is None or isinstance(value, bool) or value == "hybrid":
-        return value  # type: ignore[return-value]
+def _online(value: object) -> bool | Literal["hybrid"] | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if value == "hybrid":
+        return "hybrid"
     raise ValueError(f'"online" should be true, false or "hybrid", not {json.dumps(value)}')
 
 
