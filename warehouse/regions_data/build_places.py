@@ -587,7 +587,7 @@ COMMON_WORDS = frozenset(
     Stanley Stone Street Thorne Thorpe Townsend Tumble Upton Vauxhall Waddington Ware
     Washington Wellington Wells Wheatley Whetstone Whitehead Wick Wilton
     Windsor Winslow Woodside Woodstock""".split()  # noqa: SIM905 - a word list reads better so
-) | {"West End"}
+) | {"West End", "How Wood", "New Cross"}
 
 # Counties, unitary and council areas, and well-known areas, with a representative point
 # (roughly the middle, written by hand to two decimals). Columns: name, region, lat, lon,
