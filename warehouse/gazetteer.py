@@ -7,7 +7,6 @@ regions_data/README.md for where it came from and its limits. Loaded once, at im
 from __future__ import annotations
 
 import csv
-import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -289,11 +288,21 @@ def _settle(
     return None
 
 
+def _subject(kind: str, narrow: list[_Match]) -> _Match | None:
+    """The place a field is about. Addresses run from small to large ("1 Bradford Court,
+    Belfast"), so there it is the last town named (a county after it only qualifies it);
+    in running text, the first place mentioned."""
+    if not narrow or kind != "location":
+        return narrow[0] if narrow else None
+    towns = [m for m in narrow if m.places[0].kind not in ("county", "area")]
+    return (towns or narrow)[-1]
+
+
 def _resolve(
     kind: str, text: str, matches: list[_Match], others: Fields, hints: Sequence[str]
 ) -> tuple[str, str]:
-    narrow = (m for m in matches if m.places[0].kind != "area" or m.places[0].name not in _BROAD)
-    match = next(narrow, matches[0])
+    narrow = [m for m in matches if m.places[0].kind != "area" or m.places[0].name not in _BROAD]
+    match = _subject(kind, narrow) or matches[0]
     regions = _regions(match)
     if len(regions) == 1:
         return regions[0], f"{_label(match)} is in {REGIONS[regions[0]]}"
@@ -311,12 +320,20 @@ def _resolve(
     return top.region, f"{could}; took the most populous ({where}{size})"
 
 
+def regions_named(text: str) -> list[tuple[str, str]]:
+    """(region, name as written) of every place in running text whose name belongs to
+    one region only, in order: a listing that names places in many regions is a tour."""
+    return [(_regions(m)[0], m.text) for m in _scan(text, False) if len(_regions(m)) == 1]
+
+
 def region_from_text(fields: Fields, hints: Sequence[str] = ()) -> tuple[str, str] | None:
     """(region slug, reason) from place names in (kind, text) fields, or None.
 
-    Kinds are "location" (venue name or address, the strongest evidence) and "text"
-    (title, description). Location fields are read before text fields, each kind in the
-    given order, and the first place named in the first field that names one decides.
+    Kinds are "location" (venue name or address, the strongest evidence), "text"
+    (title, description) and "context" (read only to settle a shared name, as in a
+    description that mentions the Isle of Wight beside a venue in "Newport"). Location
+    fields are read before text fields, each kind in the given order; the first field
+    that names a place decides (in an address, its last town; in text, the first place).
     `hints` (the source's usual regions) settle a name shared by places in several regions
     when nothing in the listing does; failing that, the most populous place wins.
     """
@@ -327,81 +344,3 @@ def region_from_text(fields: Fields, hints: Sequence[str] = ()) -> tuple[str, st
                 others = [f for i, f in enumerate(fields) if i != index]
                 return _resolve(kind, text, matches, others, hints)
     return None
-
-
-# ---- coordinates -------------------------------------------------------------------------
-
-_KM_LAT = 110.57
-_KM_LON = 111.32  # at the equator; times cos(latitude)
-_Cells = dict[tuple[int, int], tuple[tuple[float, float, Place], ...]]
-_Rings = list[tuple[list[tuple[int, int]], float]]
-
-
-def _cells(dlat: float, dlon: float, block: int) -> _Cells:
-    """Towns by cell of dlat x dlon degrees, each cell with the towns `block` cells around."""
-    cells: dict[tuple[int, int], list[tuple[float, float, Place]]] = {}
-    for town in (p for p in PLACES if p.kind in ("city", "town")):
-        row, col = math.floor(town.lat / dlat), math.floor(town.lon / dlon)
-        for dr in range(-block, block + 1):
-            for dc in range(-block, block + 1):
-                cells.setdefault((row + dr, col + dc), []).append((town.lat, town.lon, town))
-    return {key: tuple(value) for key, value in cells.items()}
-
-
-def _stage(
-    dlat: float, dlon: float, block: int, radii: Sequence[int]
-) -> tuple[_Cells, float, float, _Rings]:
-    """Cells and the rings of them to search, each ring with the squared distance within
-    which the nearest town found so far is surely the nearest: the point may lie anywhere
-    in its cell, so r rings out cover r cell widths."""
-    width = min(dlat * _KM_LAT, dlon * _KM_LON * math.cos(math.radians(BOUNDS[1])))
-    square = [[(dr, dc) for dr in range(-r, r + 1) for dc in range(-r, r + 1)] for r in radii]
-    rings = [
-        ([c for c in s if max(map(abs, c)) == r], ((r + block) * width) ** 2)
-        for r, s in zip(radii, square, strict=True)
-    ]
-    return _cells(dlat, dlon, block), dlat, dlon, rings
-
-
-# Small cells holding their 3 x 3 block settle points in towns at one look-up, larger ones
-# the countryside, and rings of those reach past MAX_KM. A mask of cells with a town
-# within about 44 km turns away points far out at sea at once.
-_OUTER = math.ceil(MAX_KM / (0.15 * _KM_LON * math.cos(math.radians(BOUNDS[1]))))
-_STAGES = (
-    _stage(0.04, 0.06, 1, [0]),
-    _stage(0.1, 0.15, 1, [0]),
-    _stage(0.1, 0.15, 0, range(2, _OUTER + 1)),
-)
-_MASK = frozenset(_cells(0.2, 0.4, 2))
-
-
-def _nearest(lat: float, lon: float) -> tuple[float, Place | None]:
-    scale = _KM_LON * math.cos(math.radians(lat))
-    best, found = math.inf, None
-    for cells, dlat, dlon, rings in _STAGES:
-        row, col = math.floor(lat / dlat), math.floor(lon / dlon)
-        for offsets, covered in rings:
-            for dr, dc in offsets:
-                for town_lat, town_lon, town in cells.get((row + dr, col + dc), ()):
-                    dx, dy = (town_lon - lon) * scale, (town_lat - lat) * _KM_LAT
-                    if dx * dx + dy * dy < best:
-                        best, found = dx * dx + dy * dy, town
-            if best <= covered:
-                return math.sqrt(best), found
-    return math.inf, None
-
-
-def region_from_coordinates(lat: float, lon: float) -> tuple[str, str] | None:
-    """(region slug, reason) from the nearest town or city within MAX_KM, or None."""
-    south, north, west, east = BOUNDS
-    if not (south <= lat <= north and west <= lon <= east):
-        return None
-    if (math.floor(lat / 0.2), math.floor(lon / 0.4)) not in _MASK:
-        return None
-    km, town = _nearest(lat, lon)
-    if town is None or km > MAX_KM:
-        return None
-    return town.region, (
-        f"coordinates {lat:.2f}, {lon:.2f} are {km:.1f} km from {town.name} "
-        f"({REGIONS[town.region]})"
-    )
