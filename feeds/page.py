@@ -19,6 +19,7 @@ _HEADINGS: dict[FeedKind, str] = {
     "all": "All events",
     "region": "By region",
     "profession": "By profession",
+    "combination": "By region and profession",
 }
 
 _CSS = """

@@ -1,133 +1,192 @@
 """Which feeds exist and which events each one carries.
 
-Every feed the publisher writes is described by a FeedSpec. The feed families
-(regions, professions) are registered once, in FAMILIES below; adding a family
-means adding one entry there, and the renderers and the writer follow.
+Every feed the publisher writes is described by a FeedSpec: everything; each region;
+each region without its online and UK-wide events ("-in-person"); each profession; and
+each region and profession combination that has events. The region rule is in one place,
+`in_region` below, and `explain` gives the one line that says why an event is in a feed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from scrapers.vocab import PROFESSIONS, REGIONS
 from warehouse.records import StoredEvent
 
-FeedKind = Literal["all", "region", "profession"]
+FeedKind = Literal["all", "region", "profession", "combination"]
+# Regions that are not places: region feeds carry their events too, unless in person.
+NOT_PLACES = ("online", "uk-wide")
+PLACES = tuple(slug for slug in REGIONS if slug not in NOT_PLACES)
 
 
 @dataclass(frozen=True)
 class FeedSpec:
-    slug: str  # file stem: "all", "region-london", "profession-data"
+    slug: str  # file stem: "all", "region-london", "region-london-in-person", ...
     title: str  # "Convene: London events"
     description: str
-    kind: FeedKind
-    key: str | None  # region or profession slug; None for "all"
+    region: str | None = None
+    profession: str | None = None
+    in_person: bool = False  # a region feed without online and UK-wide events
+
+    @property
+    def kind(self) -> FeedKind:
+        if self.region and self.profession:
+            return "combination"
+        if self.region:
+            return "region"
+        return "profession" if self.profession else "all"
+
+    @property
+    def key(self) -> str | None:
+        """The region or profession slug of a single-family feed."""
+        return self.region or self.profession
 
     def selects(self, stored: StoredEvent) -> bool:
         return selects(self, stored)
 
 
-def region_tags(stored: StoredEvent) -> tuple[str, ...]:
-    """The regions whose feeds carry this event.
-
-    THE place for the region inclusion rule. Today an event appears in a region
-    feed only when that region is among its own regions; whether "uk-wide" and
-    "online" events should also appear in every region feed is decided in a
-    later issue, and belongs here (and in explain() below) when it is.
-    """
-    return stored.regions
+def is_online_only(stored: StoredEvent) -> bool:
+    return "online" in stored.regions and not set(stored.regions) & set(PLACES)
 
 
-def profession_tags(stored: StoredEvent) -> tuple[str, ...]:
-    return stored.professions
-
-
-@dataclass(frozen=True)
-class Family:
-    """One kind of per-key feed: its vocabulary and how to read an event's keys."""
-
-    kind: FeedKind
-    vocab: dict[str, str]  # slug -> official name, in publishing order
-    tags: Callable[[StoredEvent], tuple[str, ...]]
-    noun: str  # as used in "In this feed because: region London"
-
-
-# Registration: the one place that lists which families of feeds exist.
-FAMILIES: tuple[Family, ...] = (
-    Family("region", REGIONS, region_tags, "region"),
-    Family("profession", PROFESSIONS, profession_tags, "profession"),
-)
-
-
-def _family(kind: FeedKind) -> Family:
-    for family in FAMILIES:
-        if family.kind == kind:
-            return family
-    raise KeyError(kind)
+def in_region(region: str, stored: StoredEvent, in_person: bool = False) -> str | None:
+    """Why the event belongs in a region's feed, or None. THE region inclusion rule:
+    an event is in its own regions' feeds; an online-only or UK-wide event is also in
+    every place's feed (people ask for this), unless the feed is in person only."""
+    if region in stored.regions:
+        return f"region {REGIONS[region]}"
+    if in_person or region in NOT_PLACES:
+        return None
+    if is_online_only(stored):
+        return "online event (region feeds include online events)"
+    if "uk-wide" in stored.regions:
+        return "UK-wide event (region feeds include UK-wide events)"
+    return None
 
 
 def all_spec() -> FeedSpec:
     return FeedSpec(
-        slug="all",
-        title="Convene: all events",
-        description="Every event Convene lists for people who change public services in the UK.",
-        kind="all",
-        key=None,
+        "all",
+        "Convene: all events",
+        "Every event Convene lists for people who change public services in the UK.",
+    )
+
+
+def region_spec(region: str, in_person: bool = False) -> FeedSpec:
+    """KeyError for an unknown region; ValueError for an in-person feed of a non-place."""
+    name = REGIONS[region]
+    if in_person and region in NOT_PLACES:
+        raise ValueError(f"{region} has no in-person feed")
+    if region == "online":
+        text = "Events for people who change public services that you can join online."
+    elif region == "uk-wide":
+        text = "Events for people who change public services across the UK, with no one place."
+    elif in_person:
+        text = f"In-person events for people who change public services, in {name}."
+    else:
+        text = (
+            f"Events for people who change public services, in {name}, "
+            "with online and UK-wide events."
+        )
+    suffix = "-in-person" if in_person else ""
+    title = f"Convene: {name} events" + (" (in person)" if in_person else "")
+    return FeedSpec(f"region-{region}{suffix}", title, text, region=region, in_person=in_person)
+
+
+def profession_spec(profession: str) -> FeedSpec:
+    name = PROFESSIONS[profession]
+    return FeedSpec(
+        f"profession-{profession}",
+        f"Convene: {name} events",
+        f"Events for people who change public services, for the {name} profession.",
+        profession=profession,
+    )
+
+
+def combination_spec(region: str, profession: str) -> FeedSpec:
+    where, what = REGIONS[region], PROFESSIONS[profession]
+    return FeedSpec(
+        f"region-{region}-profession-{profession}",
+        f"Convene: {what} events, {where}",
+        f"Events for the {what} profession, in {where} (with online and UK-wide events).",
+        region=region,
+        profession=profession,
     )
 
 
 def keyed_spec(kind: FeedKind, key: str) -> FeedSpec:
-    """The spec for one region or profession feed; KeyError for unknown keys."""
-    name = _family(kind).vocab[key]
-    if kind == "region":
-        description = f"Events for people who change public services, in {name}."
-    else:
-        description = f"Events for people who change public services, for the {name} profession."
-    return FeedSpec(
-        slug=f"{kind}-{key}",
-        title=f"Convene: {name} events",
-        description=description,
-        kind=kind,
-        key=key,
-    )
+    """The spec of one region or profession feed; KeyError for unknown keys."""
+    return region_spec(key) if kind == "region" else profession_spec(key)
 
 
 def spec_for_slug(slug: str) -> FeedSpec | None:
     """Recover a spec from a file stem written by an earlier run, if still known."""
-    if slug == "all":
-        return all_spec()
-    for family in FAMILIES:
-        prefix = f"{family.kind}-"
-        if slug.startswith(prefix) and slug[len(prefix) :] in family.vocab:
-            return keyed_spec(family.kind, slug[len(prefix) :])
-    return None
+    return _SLUGS.get(slug)
 
 
 def selects(spec: FeedSpec, stored: StoredEvent) -> bool:
     """True when the event belongs in the feed."""
-    if spec.kind == "all":
-        return True
-    return spec.key in _family(spec.kind).tags(stored)
+    if spec.profession is not None and spec.profession not in stored.professions:
+        return False
+    return spec.region is None or in_region(spec.region, stored, spec.in_person) is not None
 
 
 def explain(spec: FeedSpec, stored: StoredEvent) -> str:
     """Why the event is in the feed, for the "In this feed because" line."""
-    if spec.kind == "all" or spec.key is None:
-        return "all events"
-    family = _family(spec.kind)
-    named = f"{family.noun} {family.vocab[spec.key]}"
-    reason = next(
-        (lb.reason for lb in stored.labels if lb.kind == spec.kind and lb.value == spec.key), None
-    )
+    parts = []
+    if spec.region is not None:
+        why = in_region(spec.region, stored, spec.in_person) or "not in this region"
+        parts.append(_because(why, spec.region, stored))
+    if spec.profession is not None:
+        named = f"profession {PROFESSIONS[spec.profession]}"
+        parts.append(_because(named, spec.profession, stored))
+    return "; ".join(parts) or "all events"
+
+
+def _because(named: str, slug: str, stored: StoredEvent) -> str:
+    """The classifier's reason for the label, when the event has that label."""
+    reason = next((lb.reason for lb in stored.labels if lb.value == slug), None)
     return f"{named} ({reason})" if reason else named
 
 
-def feed_specs(events: Sequence[StoredEvent]) -> list[FeedSpec]:
-    """The "all" feed, then one per region and per profession with events, in vocab order."""
+def every_spec() -> list[FeedSpec]:
+    """Every feed there can be, in publishing order."""
     specs = [all_spec()]
-    for family in FAMILIES:
-        used = {tag for stored in events for tag in family.tags(stored)}
-        specs.extend(keyed_spec(family.kind, key) for key in family.vocab if key in used)
+    for region in REGIONS:
+        specs.append(region_spec(region))
+        if region not in NOT_PLACES:
+            specs.append(region_spec(region, in_person=True))
+    specs += [profession_spec(p) for p in PROFESSIONS]
+    specs += [combination_spec(r, p) for r in PLACES for p in PROFESSIONS]
     return specs
+
+
+_SLUGS = {spec.slug: spec for spec in every_spec()}
+
+
+def feeds_of(stored: StoredEvent) -> list[FeedSpec]:
+    """Every feed that carries the event, found without testing all of them."""
+    regions = [r for r in REGIONS if in_region(r, stored) is not None]
+    in_person = [r for r in PLACES if in_region(r, stored, in_person=True) is not None]
+    professions = [p for p in PROFESSIONS if p in stored.professions]
+    return [
+        all_spec(),
+        *(_SLUGS[f"region-{r}"] for r in regions),
+        *(_SLUGS[f"region-{r}-in-person"] for r in in_person),
+        *(_SLUGS[f"profession-{p}"] for p in professions),
+        *(
+            _SLUGS[f"region-{r}-profession-{p}"]
+            for r in regions
+            if r in PLACES
+            for p in professions
+        ),
+    ]
+
+
+def feed_specs(events: Sequence[StoredEvent]) -> list[FeedSpec]:
+    """The feeds to publish: "all", then every other feed that has events, in the order of
+    every_spec()."""
+    used = {spec.slug for stored in events for spec in feeds_of(stored)}
+    return [spec for spec in every_spec() if spec.kind == "all" or spec.slug in used]

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,7 @@ from pathlib import Path
 from feeds.ical import render_ics
 from feeds.page import render_index
 from feeds.rss import render_rss
-from feeds.specs import FeedSpec, feed_specs, selects, spec_for_slug
+from feeds.specs import FeedSpec, feed_specs, feeds_of, spec_for_slug
 from warehouse.records import StoredEvent
 
 # Static hosts serve what they can read; mkstemp's private 0600 would hide the file.
@@ -160,8 +161,12 @@ def publish(
     changed: list[Path] = []
     manifest = _read_manifest(out_dir)
     counts: list[tuple[FeedSpec, int]] = []
+    carried: dict[str, list[StoredEvent]] = defaultdict(list)
+    for stored in events:
+        for spec in feeds_of(stored):
+            carried[spec.slug].append(stored)
     for spec in specs:
-        selected = [stored for stored in events if selects(spec, stored)]
+        selected = carried[spec.slug]
         written += _write_feed(spec, selected, out_dir, now, base_url, changed, manifest)
         counts.append((spec, len(selected)))
     for spec in _stale_specs(out_dir, specs):

@@ -74,9 +74,7 @@ def test_generated_time() -> None:
 
 
 def test_text_is_escaped() -> None:
-    spec = FeedSpec(
-        slug="x", title='<script>alert("x")</script> & co', description="", kind="all", key=None
-    )
+    spec = FeedSpec(slug="x", title='<script>alert("x")</script> & co', description="")
     raw = render_index([(spec, 1)], NOW, BASE)
     assert b"<script>" not in raw
     soup = BeautifulSoup(raw, "html.parser")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from feeds_factory import (
     ACROSS_BST,
     BAD_ZONE,
@@ -15,17 +16,34 @@ from feeds_factory import (
 )
 
 from feeds import FeedSpec, feed_specs
-from feeds.specs import FAMILIES, all_spec, explain, keyed_spec, selects, spec_for_slug
+from feeds.specs import (
+    all_spec,
+    combination_spec,
+    every_spec,
+    explain,
+    feeds_of,
+    keyed_spec,
+    region_spec,
+    selects,
+    spec_for_slug,
+)
+from scrapers.vocab import REGIONS
+from warehouse.records import Label
 
 
-def test_feed_specs_lists_all_then_used_regions_then_used_professions_in_vocab_order() -> None:
+def test_feed_specs_lists_every_feed_with_events_in_vocab_order() -> None:
     slugs = [spec.slug for spec in feed_specs(sample_events())]
-    assert slugs == [
-        "all",
-        "region-north-west",
-        "region-london",
-        "region-scotland",
+    places = [r for r in REGIONS if r not in ("online", "uk-wide")]
+    # The online event makes every place's feed (and its combinations) non-empty.
+    expected_regions = [f"region-{r}" for r in places]
+    expected_in_person = ["region-north-west-in-person", "region-london-in-person",
+                          "region-scotland-in-person"]  # fmt: skip
+    assert slugs[0] == "all"
+    assert [s for s in slugs if s.startswith("region-") and "-profession-" not in s] == [
+        *_interleave(expected_regions, expected_in_person),
         "region-online",
+    ]
+    assert [s for s in slugs if s.startswith("profession-")] == [
         "profession-digital",
         "profession-data",
         "profession-service-design",
@@ -35,6 +53,20 @@ def test_feed_specs_lists_all_then_used_regions_then_used_professions_in_vocab_o
         "profession-ai",
         "profession-open-government-and-civic-tech",
     ]
+    combos = [s for s in slugs if "-profession-" in s]
+    assert "region-london-profession-data" in combos
+    assert "region-wales-profession-commercial" in combos  # the online event
+    assert "region-wales-profession-data" not in combos
+    assert len(slugs) == len(set(slugs))
+
+
+def _interleave(regions: list[str], in_person: list[str]) -> list[str]:
+    out = []
+    for slug in regions:
+        out.append(slug)
+        if f"{slug}-in-person" in in_person:
+            out.append(f"{slug}-in-person")
+    return out
 
 
 def test_feed_specs_always_has_the_all_feed() -> None:
@@ -51,22 +83,50 @@ def test_spec_fields() -> None:
     assert london == FeedSpec(
         slug="region-london",
         title="Convene: London events",
-        description="Events for people who change public services, in London.",
-        kind="region",
-        key="london",
+        description=(
+            "Events for people who change public services, in London, "
+            "with online and UK-wide events."
+        ),
+        region="london",
     )
+    assert (london.kind, london.key) == ("region", "london")
     assert keyed_spec("profession", "data").title == "Convene: Data events"
+    combo = combination_spec("wales", "user-research")
+    assert (combo.slug, combo.kind) == ("region-wales-profession-user-research", "combination")
+    assert region_spec("london", in_person=True).slug == "region-london-in-person"
+    with pytest.raises(ValueError, match="no in-person feed"):
+        region_spec("online", in_person=True)
 
 
-def test_region_feed_takes_events_tagged_with_the_region() -> None:
+def test_region_feeds_include_online_and_uk_wide_events_unless_in_person() -> None:
     london = keyed_spec("region", "london")
-    assert selects(london, ACROSS_BST)
+    in_person = region_spec("london", in_person=True)
+    national = make_stored(regions=("uk-wide",))
+    hybrid = make_stored(regions=("north-west", "online"))
+    assert selects(london, ACROSS_BST) and selects(in_person, ACROSS_BST)
     assert selects(london, CONFERENCE)  # tagged north-west and london
-    assert selects(keyed_spec("region", "north-west"), CONFERENCE)
     assert not selects(london, BAD_ZONE)  # Scotland
-    # Online events are not (yet) in every region feed: a later issue decides.
-    assert not selects(london, ONLINE)
-    assert london.selects(ACROSS_BST) is selects(london, ACROSS_BST)
+    assert selects(london, ONLINE) and not selects(in_person, ONLINE)
+    assert selects(london, national) and not selects(in_person, national)
+    # A hybrid event belongs to its venue's region (and to online), not everywhere.
+    assert not selects(london, hybrid)
+    assert selects(keyed_spec("region", "online"), hybrid)
+    assert selects(region_spec("north-west", in_person=True), hybrid)
+    assert not selects(keyed_spec("region", "uk-wide"), ONLINE)
+
+
+def test_combination_feed_needs_both() -> None:
+    combo = combination_spec("london", "data")
+    assert selects(combo, CONFERENCE)
+    assert not selects(combo, ACROSS_BST)  # London, not data
+    assert not selects(combination_spec("scotland", "data"), CONFERENCE)
+    assert selects(combination_spec("scotland", "commercial"), ONLINE)
+
+
+def test_feeds_of_agrees_with_selects() -> None:
+    for stored in [*sample_events(), make_stored(regions=("uk-wide",))]:
+        found = {spec.slug for spec in feeds_of(stored)}
+        assert found == {spec.slug for spec in every_spec() if selects(spec, stored)}
 
 
 def test_profession_feed_and_all_feed() -> None:
@@ -80,17 +140,23 @@ def test_explain_names_the_reason() -> None:
     assert explain(keyed_spec("region", "london"), CONFERENCE) == "region London"
     assert explain(keyed_spec("profession", "ai"), CONFERENCE) == "profession AI"
     assert explain(all_spec(), CONFERENCE) == "all events"
+    assert explain(keyed_spec("region", "wales"), ONLINE) == (
+        "online event (region feeds include online events)"
+    )
+    assert explain(combination_spec("london", "data"), CONFERENCE) == (
+        "region London; profession Data"
+    )
+    labelled = make_stored(
+        regions=("wales",), labels=(Label("region", "wales", "postcode", "CF10 1EP: Wales"),)
+    )
+    assert explain(keyed_spec("region", "wales"), labelled) == "region Wales (CF10 1EP: Wales)"
 
 
 def test_spec_for_slug_round_trips_known_slugs_only() -> None:
-    for spec in feed_specs(sample_events()):
+    for spec in every_spec():
         assert spec_for_slug(spec.slug) == spec
     assert spec_for_slug("region-atlantis") is None
     assert spec_for_slug("sitemap") is None
-
-
-def test_families_are_registered_once() -> None:
-    assert [family.kind for family in FAMILIES] == ["region", "profession"]
 
 
 def test_feeds_package_imports_neither_prefect_nor_duckdb() -> None:

@@ -64,7 +64,8 @@ def test_publish_writes_every_feed_and_the_index(tmp_path: Path) -> None:
     specs = feed_specs(events)
     assert isinstance(report, PublishReport)
     assert report.out_dir == tmp_path / "out"
-    assert report.feed_count == len(specs) == 13
+    # all, 12 places + 3 in-person + online, 8 professions, 35 combinations
+    assert report.feed_count == len(specs) == 59
     assert report.event_count == 6
     expected = {f"{s.slug}{suffix}" for s in specs for suffix in (".ics", ".xml")}
     assert {p.name for p in report.files} == expected | {"index.html"}
@@ -79,7 +80,8 @@ def test_publish_writes_every_feed_and_the_index(tmp_path: Path) -> None:
 def test_published_files_parse(tmp_path: Path) -> None:
     report = publish(sample_events(), tmp_path, NOW, BASE)
     london = Calendar.from_ical((tmp_path / "region-london.ics").read_bytes())
-    assert len(london.walk("VEVENT")) == 4  # hack day, show and tell, conference, cancelled
+    # hack day, show and tell, conference, cancelled, and the online event
+    assert len(london.walk("VEVENT")) == 5
     for path in report.files:
         if path.suffix == ".ics":
             assert Calendar.from_ical(path.read_bytes()).walk("VEVENT")
@@ -92,7 +94,7 @@ def test_index_links_point_at_files_on_disk(tmp_path: Path) -> None:
     publish(sample_events(), tmp_path, NOW, BASE)
     soup = BeautifulSoup((tmp_path / "index.html").read_bytes(), "html.parser")
     hrefs = [str(a["href"]) for a in soup.find_all("a")]
-    assert len(hrefs) == 13 * 3
+    assert len(hrefs) == 59 * 3
     for href in hrefs:
         name = href.removeprefix("webcal://convene.example/feeds/")
         assert (tmp_path / name).is_file(), href
@@ -116,7 +118,8 @@ def test_feeds_that_lose_their_events_stay_and_empty(tmp_path: Path) -> None:
     assert scotland.walk("VEVENT") == []
     assert feedparser.parse((tmp_path / "region-scotland.xml").read_bytes()).entries == []
     assert tmp_path / "region-scotland.ics" in report.files
-    assert report.feed_count == 4  # all, london, digital, service-design
+    # all, london, london in person, digital, service-design, and two combinations
+    assert report.feed_count == 7
     index = (tmp_path / "index.html").read_text()
     assert "region-scotland" not in index  # kept for subscribers, not advertised
     assert (tmp_path / "sitemap.xml").read_bytes() == b"not ours"
