@@ -19,7 +19,6 @@ from datetime import datetime
 from pathlib import Path
 
 from feeds.ical import render_ics
-from feeds.page import render_index
 from feeds.rss import render_rss
 from feeds.specs import FeedSpec, feed_specs, feeds_of, spec_for_slug
 from warehouse.records import StoredEvent
@@ -36,6 +35,7 @@ class PublishReport:
     feed_count: int  # feeds with events this run (listed on the index page)
     event_count: int
     changed: tuple[Path, ...] = ()  # the files actually rewritten
+    counts: tuple[tuple[FeedSpec, int], ...] = ()  # each published feed and its events
 
 
 # Stamps that change on every render. A file that differs only in these is left
@@ -153,7 +153,7 @@ def publish(
     now: datetime,
     base_url: str | None = None,
 ) -> PublishReport:
-    """Write {slug}.ics and {slug}.xml for every feed, then index.html."""
+    """Write {slug}.ics and {slug}.xml for every feed (the pages come after: feeds.site)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     specs = feed_specs(events)
@@ -171,11 +171,6 @@ def publish(
         counts.append((spec, len(selected)))
     for spec in _stale_specs(out_dir, specs):
         written += _write_feed(spec, [], out_dir, now, base_url, changed, manifest)
-    # Last, so the page never links to a feed that is not on disk yet.
-    index = out_dir / "index.html"
-    if write_if_changed(index, render_index(counts, now, base_url)):
-        changed.append(index)
-    written.append(index)
     write_if_changed(out_dir / MANIFEST, json.dumps(manifest, sort_keys=True).encode())
     return PublishReport(
         out_dir=out_dir,
@@ -183,4 +178,5 @@ def publish(
         feed_count=len(specs),
         event_count=len(events),
         changed=tuple(changed),
+        counts=tuple(counts),
     )

@@ -14,8 +14,9 @@ from prefect.client.schemas.objects import State
 from prefect.states import Failed
 
 from feeds import publish
+from feeds.site import write_site
 from feeds.write import PublishReport
-from scrapers.config import load_settings
+from scrapers.config import FeedWindow, load_settings
 from scrapers.crawl import collect
 from scrapers.fetch_types import FetchSettings, Remembered
 from scrapers.model import ParseContext, Source
@@ -90,13 +91,19 @@ def publish_feeds(
     now: datetime,
     base_url: str | None,
     overrides: Overrides,
+    window: FeedWindow,
 ) -> PublishReport:
     con = connect(db_path, read_only=True)
     try:
-        events = published_events(con, source_ids, now, overrides=overrides)
+        events = published_events(
+            con, source_ids, now, window.days_back, window.days_ahead, overrides,
+            window.cancelled_days,
+        )  # fmt: skip
     finally:
         con.close()
-    return publish(events, public_dir, now, base_url)
+    report = publish(events, public_dir, now, base_url)
+    write_site(report, now, base_url)
+    return report
 
 
 @flow(name="refresh", log_prints=True)
@@ -127,7 +134,13 @@ async def refresh(
     run = RefreshRun(uuid.uuid4().hex, started, datetime.now(UTC), str(sources_file))
     summaries = store_results(Path(db), run, all_sources, results, overrides, classifier)
     report = publish_feeds(
-        Path(db), Path(public), [s.id for s in enabled], run.finished_at, base_url, overrides
+        Path(db),
+        Path(public),
+        [s.id for s in enabled],
+        run.finished_at,
+        base_url,
+        overrides,
+        configured.window,
     )
     outcome = RefreshOutcome(run.run_id, Path(db), Path(public), tuple(summaries), report)
     if enabled and outcome.succeeded == 0:

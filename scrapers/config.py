@@ -25,7 +25,21 @@ _KEYS: dict[str, tuple[str, type, float]] = {
     # The optional semantic profession classifier (needs `uv sync --group model`).
     "classifier_model": ("", bool, 0),
     "model_threshold": ("", float, 0),
+    # What the feeds carry: past events for this many days, events up to this many days
+    # ahead, and cancelled events for this many days after they were cancelled.
+    "feed_days_back": ("", int, 0),
+    "feed_days_ahead": ("", int, 1),
+    "cancelled_days": ("", int, 0),
 }
+
+
+@dataclass(frozen=True)
+class FeedWindow:
+    """Which events the feeds carry, in days from the refresh."""
+
+    days_back: int = 30
+    days_ahead: int = 365
+    cancelled_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,7 @@ class Settings:
     stale_after_days: int = STALE_AFTER_DAYS
     classifier_model: bool = False
     model_threshold: float | None = None  # None: the model's own default
+    window: FeedWindow = field(default_factory=lambda: FeedWindow())
 
 
 def load_settings(path: Path) -> Settings:
@@ -78,4 +93,9 @@ def _build(table: dict[str, Any]) -> Settings:
         int(table.get("stale_after_days", STALE_AFTER_DAYS)),
         classifier_model=bool(table.get("classifier_model", False)),
         model_threshold=float(threshold) if threshold is not None else None,
+        window=FeedWindow(
+            int(table.get("feed_days_back", 30)),
+            int(table.get("feed_days_ahead", 365)),
+            int(table.get("cancelled_days", 30)),
+        ),
     )

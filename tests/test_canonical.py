@@ -224,3 +224,16 @@ def test_on_a_split_the_id_stays_with_its_part(
     assert _uid(other) != _uid(joined) and kept.sequence > joined.sequence
     rows = con.execute("SELECT rule, matched FROM match_pairs").fetchall()
     assert rows == [("override-different", False)]
+
+
+def test_cancelled_events_stay_for_the_configured_days_after_cancellation(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    own = _event(SITE, "ukgc27", "UKGovCamp 2027", CAMP)
+    _refresh(con, 1, [_ok(SITE, [own]), _ok(EB, [])])
+    _refresh(con, 2, [_ok(SITE, [replace(own, status="cancelled")]), _ok(EB, [])])
+    [kept] = published_events(con, ["site"], NOW + timedelta(days=29))
+    assert kept.event.status == "cancelled"
+    assert published_events(con, ["site"], NOW + timedelta(days=31)) == []
+    shorter = published_events(con, ["site"], NOW + timedelta(days=8), cancelled_days=7)
+    assert shorter == []

@@ -15,6 +15,7 @@ from feeds_factory import ACROSS_BST, BAD_ZONE, NOW, sample_events
 from icalendar import Calendar
 
 from feeds import PublishReport, feed_specs, publish
+from feeds.site import write_site
 from feeds.write import write_atomic
 
 FIXTURE = Path(__file__).parent / "fixtures" / "published" / "all.ics"
@@ -61,6 +62,7 @@ def test_write_atomic_failure_keeps_old_file_and_leaves_no_temp(
 def test_publish_writes_every_feed_and_the_index(tmp_path: Path) -> None:
     events = sample_events()
     report = publish(events, tmp_path / "out", NOW, BASE)
+    write_site(report, NOW, BASE)
     specs = feed_specs(events)
     assert isinstance(report, PublishReport)
     assert report.out_dir == tmp_path / "out"
@@ -68,8 +70,7 @@ def test_publish_writes_every_feed_and_the_index(tmp_path: Path) -> None:
     assert report.feed_count == len(specs) == 59
     assert report.event_count == 6
     expected = {f"{s.slug}{suffix}" for s in specs for suffix in (".ics", ".xml")}
-    assert {p.name for p in report.files} == expected | {"index.html"}
-    assert report.files[-1].name == "index.html"
+    assert {p.name for p in report.files} == expected
     # The manifest remembers what each feed was rendered from (see feeds/write.py).
     on_disk = {p.name for p in (tmp_path / "out").iterdir()}
     assert on_disk == expected | {"index.html", ".convene-feeds.json"}
@@ -91,7 +92,7 @@ def test_published_files_parse(tmp_path: Path) -> None:
 
 
 def test_index_links_point_at_files_on_disk(tmp_path: Path) -> None:
-    publish(sample_events(), tmp_path, NOW, BASE)
+    write_site(publish(sample_events(), tmp_path, NOW, BASE), NOW, BASE)
     soup = BeautifulSoup((tmp_path / "index.html").read_bytes(), "html.parser")
     hrefs = [str(a["href"]) for a in soup.find_all("a")]
     assert len(hrefs) == 59 * 3
@@ -114,6 +115,7 @@ def test_feeds_that_lose_their_events_stay_and_empty(tmp_path: Path) -> None:
     publish(sample_events(), tmp_path, NOW, BASE)
     (tmp_path / "sitemap.xml").write_bytes(b"not ours")
     report = publish([ACROSS_BST], tmp_path, NOW, BASE)
+    write_site(report, NOW, BASE)
     scotland = Calendar.from_ical((tmp_path / "region-scotland.ics").read_bytes())
     assert scotland.walk("VEVENT") == []
     assert feedparser.parse((tmp_path / "region-scotland.xml").read_bytes()).entries == []

@@ -345,3 +345,14 @@ def test_html_source_with_selectors_loads(tmp_path: Path) -> None:
     other = _write(tmp_path, 'kind = "ical"\nselectors = { title = "h3" }\n')
     with pytest.raises(SourcesError, match='only used by kind "html"'):
         load_sources(other, {"html", "ical"})
+
+
+def test_feed_window_settings(tmp_path: Path) -> None:
+    from scrapers.config import FeedWindow, load_settings
+
+    path = tmp_path / "s.toml"
+    path.write_text("[settings]\nfeed_days_ahead = 90\ncancelled_days = 14\n", encoding="utf-8")
+    assert load_settings(path).window == FeedWindow(days_back=30, days_ahead=90, cancelled_days=14)
+    path.write_text("[settings]\nfeed_days_ahead = 0\n", encoding="utf-8")
+    with pytest.raises(SourcesError, match=r"feed_days_ahead.*at least 1"):
+        load_settings(path)

@@ -18,7 +18,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import pyarrow as pa
@@ -176,8 +176,10 @@ def published_events(
     days_back: int = 30,
     days_ahead: int = 365,
     overrides: Overrides | None = None,
+    cancelled_days: int = 30,
 ) -> list[StoredEvent]:
-    """What the feeds carry: one entry per event, from the configured sources, in the window."""
+    """What the feeds carry: one entry per event, from the configured sources, in the
+    window; a cancelled event only for `cancelled_days` after it was cancelled."""
     listed = listed_events(con, source_ids, now, days_back, days_ahead)
     cluster_of = dict(con.execute("SELECT listing_id, cluster_id FROM clusters").fetchall())
     canon = {
@@ -198,8 +200,14 @@ def published_events(
             entry = replace(
                 entry, sequence=sequence, first_seen=first_seen, last_changed=last_changed
             )
-        entries.append(entry)
+        if not _cancelled_long_ago(entry, now, cancelled_days):
+            entries.append(entry)
     return sorted(entries, key=lambda e: (e.event.start, listing_id(e)))
+
+
+def _cancelled_long_ago(entry: StoredEvent, now: datetime, days: int) -> bool:
+    # The cancellation is the entry's last change (its SEQUENCE went up with it).
+    return entry.event.status == "cancelled" and entry.last_changed < now - timedelta(days=days)
 
 
 def applied_overrides(con: duckdb.DuckDBPyConnection) -> str | None:
