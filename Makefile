@@ -17,8 +17,14 @@ run: .venv/.synced
 sample: .venv/.synced
 	.venv/bin/convene refresh --sources examples/sample-sources.toml $(ARGS)
 
-test: .venv/.synced
+test: .venv/.synced tests/js/node_modules/.installed
 	.venv/bin/pytest $(ARGS)
+
+# Independent checkers the tests use: ical.js, and playwright-core with axe-core driving
+# Debian's Chromium (installed by .ci/run in CI; the browser tests say how elsewhere).
+tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.json
+	npm ci --prefix tests/js --no-audit --no-fund
+	touch $@
 
 lint: .venv/.synced
 	.venv/bin/ruff check .
@@ -38,4 +44,4 @@ setup: .venv/.synced
 	touch $@
 
 clean:
-	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache tests/js/node_modules
