@@ -1,16 +1,83 @@
-"""The published pages: index.html and what it needs, written after the feeds so that a
-page never links to a feed that is not on disk yet."""
+"""The published pages: assets/, one page per feed (feed-<slug>.html) and index.html,
+written after the feeds and in that order, so that no page links to a file that is not
+on disk yet.
+
+Like the feeds, a page is rewritten only when it says something new: times marked as
+stamps (when it was generated, the last refresh, each source's last success) do not
+count, so a refresh that finds nothing new leaves every file as it was.
+"""
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from feeds.page import render_index
-from feeds.write import PublishReport, write_if_changed
+from feeds.page_events import upcoming
+from feeds.page_feed import render_feed_page
+from feeds.page_html import ASSET_NAMES, ASSETS
+from feeds.page_subscribe import feed_base, page_name
+from feeds.specs import FeedSpec, feeds_of, spec_for_slug
+from feeds.write import PublishReport, write_atomic, write_if_changed
+from warehouse.records import StoredEvent
+from warehouse.site_data import SiteData
+
+_STAMP = re.compile(rb'<time datetime="[^"]*" data-stamp>[^<]*</time>')
 
 
-def write_site(report: PublishReport, now: datetime, base_url: str | None) -> list[Path]:
-    """Write index.html beside the feeds; returns the files rewritten."""
-    index = report.out_dir / "index.html"
-    return [index] if write_if_changed(index, render_index(report.counts, now, base_url)) else []
+def write_page(path: Path, data: bytes) -> bool:
+    """Write atomically unless the page on disk differs only in its stamps; True if
+    written."""
+    try:
+        current: bytes | None = path.read_bytes()
+    except OSError:
+        current = None
+    if current is not None and _STAMP.sub(b"", current) == _STAMP.sub(b"", data):
+        return False
+    write_atomic(path, data)
+    return True
+
+
+def _feed_pages(report: PublishReport) -> list[FeedSpec]:
+    """Every event feed on disk after publishing, stale ones too: they are kept for
+    subscribers (feeds.write), and so are their pages."""
+    slugs = dict.fromkeys(p.stem for p in report.files if p.suffix == ".ics")
+    found = (spec_for_slug(slug) for slug in slugs)
+    return [spec for spec in found if spec is not None]
+
+
+def write_site(
+    report: PublishReport,
+    now: datetime,
+    base_url: str | None,
+    events: Sequence[StoredEvent] = (),
+    site: SiteData | None = None,
+) -> list[Path]:
+    """Write the assets, the feed pages and index.html beside the feeds; `events` are the
+    published events (the pages show those still to come), `site` what the warehouse
+    says about sources and communities. Returns the files rewritten."""
+    out = report.out_dir
+    coming = upcoming(events, now)
+    carried: dict[str, list[StoredEvent]] = defaultdict(list)
+    for stored in coming:
+        for spec in feeds_of(stored):
+            carried[spec.slug].append(stored)
+    feeds = [(spec, len(carried[spec.slug])) for spec, _ in report.counts]
+    base = feed_base(base_url)
+    changed: list[Path] = []
+    (out / "assets").mkdir(parents=True, exist_ok=True)
+    for name in ASSET_NAMES:
+        target = out / "assets" / name
+        if write_if_changed(target, (ASSETS / name).read_bytes()):
+            changed.append(target)
+    for spec in _feed_pages(report):
+        path = out / page_name(spec.slug)
+        if write_page(path, render_feed_page(spec, carried[spec.slug], feeds, now, base)):
+            changed.append(path)
+    index = out / "index.html"
+    if write_page(index, render_index(feeds, now, base_url, coming, site)):
+        changed.append(index)
+    return changed

@@ -27,6 +27,7 @@ from warehouse.cache import recall
 from warehouse.canonical import published_events
 from warehouse.classify import Classifier, make_classifier
 from warehouse.overrides import Overrides, load_overrides
+from warehouse.site_data import read_site_data
 from warehouse.store import RefreshRun, SourceSummary, connect, save_refresh
 
 
@@ -99,10 +100,11 @@ def publish_feeds(
             con, source_ids, now, window.days_back, window.days_ahead, overrides,
             window.cancelled_days,
         )  # fmt: skip
+        site = read_site_data(con, source_ids, now)
     finally:
         con.close()
     report = publish(events, public_dir, now, base_url)
-    write_site(report, now, base_url)
+    write_site(report, now, base_url, events, site)
     return report
 
 
