@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scrapers.model import Source
 from scrapers.vocab import PROFESSIONS, REGIONS
@@ -66,7 +67,7 @@ class SiteData:
 
 
 _SOURCES_SQL = """
-SELECT id, name, organiser, url, kind, regions, professions, enabled
+SELECT id, name, organiser, url, kind, regions, professions, enabled, coalesce(priority, 0)
 FROM sources WHERE list_contains($ids, id)
 """
 
@@ -115,8 +116,9 @@ def read_site_data(
 
 
 def _source(row: tuple[Any, ...]) -> Source:
-    sid, name, organiser, url, kind, regions, professions, enabled = row
-    return Source(sid, name, organiser, url, kind, tuple(regions), tuple(professions), enabled)
+    sid, name, organiser, url, kind, regions, professions, enabled, priority = row
+    regions, professions = tuple(regions), tuple(professions)
+    return Source(sid, name, organiser, url, kind, regions, professions, enabled, priority=priority)
 
 
 def organiser_key(name: str) -> str:
@@ -128,6 +130,7 @@ def organiser_key(name: str) -> str:
 class _Event:
     organiser: str | None = None  # the first organiser any listing names
     sources: list[str] = field(default_factory=list)
+    urls: list[str | None] = field(default_factory=list)  # each listing's URL
     title: str = ""
     start: datetime | None = None
     all_day: bool = False
@@ -149,16 +152,16 @@ def communities(
     now: datetime,
 ) -> tuple[Community, ...]:
     """listings: (cluster id, source id, organiser, title, start, all day, url), by start."""
-    by_id = {s.id: s for s in sources}
     events: dict[str, _Event] = {}
     for cid, sid, organiser, title, start, all_day, url in listings:
         event = events.setdefault(cid, _Event(title=title, start=start, all_day=all_day))
         event.organiser = event.organiser or organiser
         event.url = event.url or url
         event.sources.append(sid)
+        event.urls.append(url)
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     for cid, event in events.items():
-        name = event.organiser or by_id[event.sources[0]].organiser
+        name = event.organiser or _host_source(event, sources).organiser
         tally = tallies[organiser_key(name)]
         tally.names[" ".join(name.split())] += 1
         tally.events.append((cid, event))
@@ -172,6 +175,19 @@ def communities(
             tallies[key].sources.add(source.id)
     made = [_community(t, sources, labels, now) for _, t in sorted(tallies.items())]
     return tuple(sorted(made, key=lambda c: (c.name.casefold(), c.name)))
+
+
+def _host(url: str | None) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.") if url else ""
+
+
+def _host_source(event: _Event, sources: Sequence[Source]) -> Source:
+    """The source an event with no organiser of its own belongs to: the one with the
+    highest priority, then one on the same site as a listing, then the first configured."""
+    hosts = {_host(url) for url in event.urls} - {""}
+    order = {s.id: n for n, s in enumerate(sources)}
+    listing = [s for s in sources if s.id in event.sources]
+    return min(listing, key=lambda s: (-s.priority, _host(s.url) not in hosts, order[s.id]))
 
 
 def _community(
