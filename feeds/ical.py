@@ -15,9 +15,19 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Calendar, Timezone, vCalAddress
+from icalendar import Calendar, vCalAddress
 from icalendar import Event as VEvent
 
+from feeds.ical_parts import (
+    Text,
+    categories,
+    clean_url,
+    geo,
+    param_text,
+    plain_text,
+    vtimezone,
+    writable_time,
+)
 from feeds.specs import FeedSpec, explain
 from scrapers.model import Event, Status
 from scrapers.vocab import PROFESSIONS
@@ -41,8 +51,11 @@ _STATUS: dict[Status, tuple[str, str]] = {
     "cancelled": ("CANCELLED", "Cancelled: "),
     "postponed": ("TENTATIVE", "Postponed: "),
 }
-# Characters XML 1.0 forbids and RFC 5545 calls CTL; scraped text does contain them.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# Characters XML 1.0 forbids and RFC 5545 calls CTL, C1 controls (mojibake, in
+# practice), and lone surrogates, which cannot be encoded at all; scraped text has them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Unicode's other line breaks (NEL, LINE and PARAGRAPH SEPARATOR) are newlines.
+_NEWLINES = re.compile("\r\n?|[\x85\u2028\u2029]")
 # Source UIDs are often "id@domain" (RFC 5545 suggests it), so "@" stays.
 _UID_UNSAFE = re.compile(r"[^A-Za-z0-9._~:/+=@-]")
 _UID_MAX = 200
@@ -50,7 +63,7 @@ _UID_MAX = 200
 
 def clean_text(text: str) -> str:
     """Normalise newlines and drop control characters no feed format allows."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROL.sub("", _NEWLINES.sub("\n", text))
 
 
 def event_uid(event: Event) -> str:
@@ -129,10 +142,16 @@ def profession_names(stored: StoredEvent) -> list[str]:
     return [PROFESSIONS.get(slug, slug) for slug in dict.fromkeys(stored.professions)]
 
 
+def _listing(name: str, url: str | None) -> str:
+    """One "Listed by" line: the source's name and its link, as the URL property has it."""
+    link = clean_url(url) if url else ""
+    return " ".join(part for part in (clean_text(name).strip(), link) if part)
+
+
 def event_description(spec: FeedSpec, stored: StoredEvent) -> str:
     event = stored.event
     listings = [(stored.source_name, event.url), *stored.also_listed]
-    listed = "\n".join(" ".join(part for part in pair if part) for pair in listings)
+    listed = "\n".join(_listing(name, url) for name, url in listings)
     label = "Listed by" if len(listings) == 1 else "Listed by (every copy)"
     footer = f"{label}: {listed}\nIn this feed because: {explain(spec, stored)}"
     body = clean_text(event.description or "").strip()
@@ -146,25 +165,23 @@ def _add_times(vevent: VEvent, event: Event) -> None:
         vevent.add("dtend", end)
         return
     zone = event_zone(event)
-    vevent.add("dtstart", as_utc(event.start).astimezone(zone))
+    vevent.add("dtstart", writable_time(as_utc(event.start), zone))
     if event.end is not None and as_utc(event.end) > as_utc(event.start):
-        vevent.add("dtend", as_utc(event.end).astimezone(zone))
+        vevent.add("dtend", writable_time(as_utc(event.end), zone))
 
 
 def _add_place(vevent: VEvent, event: Event) -> None:
     where = location_text(event)
     if where:
-        vevent.add("location", where)
-    loc = event.location
-    if loc is not None and loc.lat is not None and loc.lon is not None:
-        vevent.add("geo", (loc.lat, loc.lon))
+        vevent.add("location", Text(where))
+    position = geo(event.location.lat, event.location.lon) if event.location else None
+    if position is not None:
+        vevent.add("geo", position)
 
 
 def _organizer(name: str) -> vCalAddress:
     address = vCalAddress(ORGANIZER_URI)
-    # icalendar quotes the CN. A double quote inside it would be written in RFC 6868
-    # form (^'), which many clients show literally, so it becomes a single quote.
-    address.params["CN"] = name.replace('"', "'")
+    address.params["CN"] = param_text(name)  # icalendar quotes it
     return address
 
 
@@ -177,18 +194,19 @@ def build_vevent(spec: FeedSpec, stored: StoredEvent, now: datetime) -> VEvent:
     vevent.add("last-modified", as_utc(stored.last_changed))
     vevent.add("sequence", stored.sequence)
     vevent.add("status", _STATUS[event.status][0])
-    vevent.add("summary", display_title(event))
+    vevent.add("summary", Text(display_title(event)))
     _add_times(vevent, event)
     _add_place(vevent, event)
-    if event.url:
-        vevent.add("url", clean_text(event.url).strip())
-    categories = profession_names(stored)
-    if categories:
-        vevent.add("categories", categories)
-    organiser = clean_text(event.organiser or "").strip()
+    url = clean_url(event.url or "")
+    if url:
+        vevent.add("url", url)
+    names = profession_names(stored)
+    if names:
+        vevent.add("categories", categories(names))
+    organiser = param_text(clean_text(event.organiser or ""))
     if organiser:
         vevent.add("organizer", _organizer(organiser))
-    vevent.add("description", event_description(spec, stored))
+    vevent.add("description", Text(event_description(spec, stored)))
     # These are listings, not commitments: never mark the subscriber as busy.
     vevent.add("transp", "TRANSPARENT")
     return vevent
@@ -196,11 +214,14 @@ def build_vevent(spec: FeedSpec, stored: StoredEvent, now: datetime) -> VEvent:
 
 def _zone_window(events: Sequence[StoredEvent], now: datetime) -> tuple[date, date]:
     """The years the VTIMEZONEs must cover: every event, plus a year of slack."""
+    # A day either side: a zone's wall time can be in another year than the UTC one,
+    # and ical.js reads a time before a VTIMEZONE's first observance as UTC.
+    day = timedelta(days=1)
     years = [as_utc(now).year]
     for stored in events:
-        years.append(as_utc(stored.event.start).year)
+        years.append((as_utc(stored.event.start) - day).year)
         if stored.event.end is not None:
-            years.append(as_utc(stored.event.end).year)
+            years.append((as_utc(stored.event.end) + day).year)
     return date(min(years), 1, 1), date(max(years) + 2, 1, 1)
 
 
@@ -210,7 +231,7 @@ def _add_timezones(calendar: Calendar, first: date, last: date) -> None:
     # bytes stable. Europe/London is always present: it is our fallback zone, and
     # it keeps an empty feed a valid calendar (RFC 5545 wants one component).
     tzids = sorted(calendar.get_missing_tzids() | {DEFAULT_ZONE})
-    zones = [Timezone.from_tzid(tzid, first_date=first, last_date=last) for tzid in tzids]
+    zones = [vtimezone(tzid, first, last) for tzid in tzids]
     calendar.subcomponents[0:0] = zones
 
 
@@ -220,10 +241,10 @@ def _calendar_shell(spec: FeedSpec) -> Calendar:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", spec.title)
-    calendar.add("x-wr-calname", spec.title)
-    calendar.add("description", spec.description)
-    calendar.add("x-wr-caldesc", spec.description)
+    calendar.add("name", plain_text(spec.title))
+    calendar.add("x-wr-calname", plain_text(spec.title))
+    calendar.add("description", Text(spec.description))
+    calendar.add("x-wr-caldesc", plain_text(spec.description))
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT6H")
     return calendar

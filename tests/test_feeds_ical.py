@@ -22,7 +22,8 @@ from feeds_factory import (
 from icalendar import Calendar, Event
 
 from feeds.ical import event_uid, render_ics
-from feeds.specs import all_spec, keyed_spec
+from feeds.specs import all_spec, combination_spec, keyed_spec
+from scrapers.model import Location
 from warehouse.records import StoredEvent
 
 
@@ -47,7 +48,8 @@ def test_calendar_properties() -> None:
     assert str(cal["CALSCALE"]) == "GREGORIAN"
     assert str(cal["METHOD"]) == "PUBLISH"
     assert str(cal["NAME"]) == str(cal["X-WR-CALNAME"]) == "Convene: London events"
-    assert str(cal["X-WR-CALDESC"]) == str(cal["DESCRIPTION"])
+    spec = keyed_spec("region", "london")
+    assert str(cal["DESCRIPTION"]) == spec.description
     assert "London" in str(cal["DESCRIPTION"])
     lines = _lines(raw)
     assert b"REFRESH-INTERVAL;VALUE=DURATION:PT6H" in lines
@@ -222,3 +224,115 @@ def test_utc_events_are_written_in_utc_without_a_vtimezone() -> None:
     raw = _render([utc])
     assert b"DTSTART:20260203T183000Z" in _lines(raw)
     assert [tz.tz_name for tz in Calendar.from_ical(raw).timezones] == ["Europe/London"]
+
+
+def test_calendar_names_need_no_escaping() -> None:
+    """Parsers keep NAME and X-WR-* as written (ical.js and icalendar do not read them as
+    TEXT), so they carry no comma, semicolon or backslash: nothing to unescape."""
+    spec = combination_spec("london", "digital")
+    raw = render_ics(spec, [], NOW)
+    lines = _lines(raw)
+    assert "NAME:Convene: Digital events \u2013 London".encode() in lines
+    assert "X-WR-CALNAME:Convene: Digital events \u2013 London".encode() in lines
+    caldesc = next(line for line in lines if line.startswith(b"X-WR-CALDESC:"))
+    assert not set(caldesc.decode()) & set(",;\\")
+    # DESCRIPTION is TEXT to every parser: written escaped, read back exactly.
+    description = next(line for line in lines if line.startswith(b"DESCRIPTION:"))
+    assert description.startswith(b"DESCRIPTION:Events for the Digital profession\\, in London")
+    assert str(Calendar.from_ical(raw)["DESCRIPTION"]) == spec.description
+
+
+def test_backslashes_are_never_newlines() -> None:
+    """icalendar's own escaping reads a literal backslash-N as a line break."""
+    odd = make_stored(make_event(title="C:\\New\\Nigel \\n \\, ok", description="x\\Ny"))
+    raw = _render([odd])
+    assert b"SUMMARY:C:\\\\New\\\\Nigel \\\\n \\\\\\, ok" in _lines(raw)
+    ev = _by_uid(raw)[event_uid(odd.event)]
+    assert str(ev["SUMMARY"]) == "C:\\New\\Nigel \\n \\, ok"
+    assert str(ev["DESCRIPTION"]).startswith("x\\Ny\n\n")
+
+
+def test_a_wall_time_that_happens_twice_is_written_in_utc() -> None:
+    """The clocks go back at 01:00 UTC on 25 October 2026: 01:30 happens twice."""
+    first = make_stored(
+        make_event(
+            source_uid="bst",
+            start=datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+            end=datetime(2026, 10, 25, 3, tzinfo=UTC),
+        )
+    )
+    second = make_stored(
+        make_event(source_uid="gmt", start=datetime(2026, 10, 25, 1, 30, tzinfo=UTC), end=None)
+    )
+    lines = _lines(_render([first, second]))
+    assert b"DTSTART:20261025T003000Z" in lines
+    assert b"DTEND;TZID=Europe/London:20261025T030000" in lines  # not ambiguous
+    assert b"DTSTART:20261025T013000Z" in lines
+    events = _by_uid(_render([first, second]))
+    assert events[event_uid(second.event)].decoded("DTSTART") == second.event.start
+
+
+def test_vtimezones_have_one_observance_per_change_and_no_rdate() -> None:
+    """ical.js reads only the first RDATE value and skips DTSTART when there is one."""
+    far = make_stored(make_event(start=datetime(2031, 7, 1, 8, tzinfo=UTC), end=None))
+    raw = _render([far])
+    assert b"RDATE" not in raw
+    london = Calendar.from_ical(raw).timezones[0]
+    onsets = [
+        sub.decoded("DTSTART") for sub in london.walk() if sub.name in ("STANDARD", "DAYLIGHT")
+    ]
+    assert onsets == sorted(onsets)
+    assert datetime(2031, 3, 30, 2) in onsets and datetime(2032, 10, 31, 2) in onsets
+    assert b"DTSTART;TZID=Europe/London:20310701T090000" in _lines(raw)
+
+
+def test_vtimezones_cover_wall_times_in_the_year_before() -> None:
+    """03:00 UTC on 1 January is still 31 December in Los Angeles."""
+    la = make_stored(
+        make_event(
+            start=datetime(2026, 1, 1, 3, tzinfo=UTC), end=None, timezone="America/Los_Angeles"
+        )
+    )
+    raw = _render([la])
+    assert b"DTSTART;TZID=America/Los_Angeles:20251231T190000" in _lines(raw)
+    zone = next(
+        tz for tz in Calendar.from_ical(raw).timezones if tz.tz_name == "America/Los_Angeles"
+    )
+    assert min(sub.decoded("DTSTART") for sub in zone.walk("STANDARD")) <= datetime(2025, 12, 31)
+
+
+def test_geo_is_an_rfc_float_and_impossible_positions_are_dropped() -> None:
+    meridian = make_stored(make_event(source_uid="g", location=Location(lat=51.4778, lon=0.00005)))
+    nowhere = make_stored(make_event(source_uid="n", location=Location(lat=91.0, lon=0.0)))
+    raw = _render([meridian, nowhere])
+    assert b"GEO:51.4778;0.00005" in _lines(raw)
+    assert "GEO" not in _by_uid(raw)[event_uid(nowhere.event)]
+
+
+def test_urls_are_ascii_uris_and_never_break_the_feed() -> None:
+    messy = make_stored(make_event(url=" https://events.example/café/a b\n?q=ü "))
+    raw = _render([messy])
+    expected = "https://events.example/caf%C3%A9/a%20b?q=%C3%BC"
+    assert f"URL:{expected}".encode() in _lines(raw)
+    assert f"Listed by: GDS meetups {expected}" in str(
+        _by_uid(raw)[event_uid(messy.event)]["DESCRIPTION"]
+    )
+
+
+def test_organizer_name_is_one_line_without_backslashes() -> None:
+    """A parameter has no escapes; ical.js unescapes it anyway, so no backslash."""
+    odd = make_stored(make_event(organiser='Team\nA \\ B,\n "C"; D'))
+    ev = _by_uid(_render([odd]))[event_uid(odd.event)]
+    assert ev["ORGANIZER"].params["CN"] == "Team A / B, 'C'; D"
+
+
+def test_categories_keep_commas_inside_a_name() -> None:
+    odd = make_stored(professions=("data", "made-up, with; specials"))
+    ev = _by_uid(_render([odd]))[event_uid(odd.event)]
+    assert [str(c) for c in ev["CATEGORIES"].cats] == ["Data", "made-up, with; specials"]
+
+
+def test_unicode_line_breaks_surrogates_and_c1_controls() -> None:
+    odd = make_stored(make_event(title="a\x85b\u2028c\u2029d\ud800e\x9cf"))
+    raw = _render([odd])  # a lone surrogate cannot be encoded: it must not get this far
+    assert str(_by_uid(raw)[event_uid(odd.event)]["SUMMARY"]) == "a\nb\nc\ndef"
