@@ -60,7 +60,11 @@ def browse_nav(feeds: Sequence[tuple[FeedSpec, int]]) -> str:
         '<h3 id="browse-h">Feed pages</h3>\n'
         "<p>Each feed has a page with its upcoming events and its subscribe links; "
         "region and profession pages link on to narrower feeds. The number is how many "
-        "upcoming events it has.</p>\n" + "\n".join(parts) + "\n</nav>"
+        "upcoming events it has.</p>\n"
+        # Open without JavaScript, where these links are the filters; the script folds it.
+        '<details class="browse-list" open><summary>Every feed page</summary>\n'
+        + "\n".join(parts)
+        + "\n</details>\n</nav>"
     )
 
 

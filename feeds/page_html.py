@@ -18,7 +18,7 @@ from feeds.ical import as_utc, clean_text
 from feeds.rss import UK, uk_time_text
 
 ASSETS = Path(__file__).parent / "assets"
-ASSET_NAMES = ("convene.css", "convene.js")
+ASSET_NAMES = ("convene.css", "convene.js", "icon.svg")
 SITE_NAME = "Convene"
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -91,6 +91,7 @@ _SHELL = Template("""<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>$title</title>
 <meta name="description" content="$description">
+<link rel="icon" href="$icon" type="image/svg+xml">
 <link rel="stylesheet" href="$css">
 <link rel="alternate" type="application/rss+xml" title="$title (RSS)" href="$rss">
 <script src="$js" defer></script>
@@ -119,6 +120,7 @@ def page(title: str, description: str, rss: str, main: str, footer: str) -> byte
         description=esc(description),
         css=esc(asset_href("convene.css")),
         js=esc(asset_href("convene.js")),
+        icon=esc(asset_href("icon.svg")),
         rss=esc(rss),
         site=esc(SITE_NAME),
         main=main,

@@ -17,6 +17,10 @@ OUTLOOK = "https://outlook.live.com/calendar/0/addfromweb?url="
 _URI_SAFE = "!'()*"
 
 
+def _encode(text: str) -> str:
+    return quote(text, safe=_URI_SAFE)
+
+
 def feed_base(base_url: str | None) -> str | None:
     """The folder URL the feeds are published at, ending in "/"."""
     return base_url.rstrip("/") + "/" if base_url else None
@@ -41,10 +45,10 @@ def app_links(spec: FeedSpec, base: str | None) -> list[tuple[str, str, str]]:
         webcal = "webcal://" + https.split("://", 1)[1]
         found += [
             ("webcal", webcal, "Subscribe in Apple Calendar or Outlook (webcal)"),
-            ("google", GOOGLE + quote(webcal, safe=_URI_SAFE), "Add to Google Calendar"),
+            ("google", GOOGLE + _encode(webcal), "Add to Google Calendar"),
             (
                 "outlook",
-                f"{OUTLOOK}{quote(https, safe=_URI_SAFE)}&name={quote(spec.title, safe=_URI_SAFE)}",
+                f"{OUTLOOK}{_encode(https)}&name={_encode(spec.title)}",
                 "Add to Outlook.com",
             ),
         ]
@@ -66,11 +70,13 @@ def subscribe_panel(
         for kind, href, text in app_links(spec, base)
     ]
     if page_link:
-        links.append(
-            f'<li data-kind="page">{local_link(page_name(spec.slug), "Page for this feed")}</li>'
-        )
+        page = local_link(page_name(spec.slug), "Page for this feed")
+        links.append(f'<li data-kind="page">{page}</li>')
     items = "\n".join(links)
-    return f"""<section class="subscribe" id="subscribe" aria-labelledby="subscribe-h">
+    attrs = f'data-slug="{esc(spec.slug)}" data-title="{esc(spec.title)}"'
+    if page_link:
+        attrs += ' data-page-link="1"'
+    return f"""<section class="subscribe" id="subscribe" aria-labelledby="subscribe-h" {attrs}>
 <h{heading} id="subscribe-h">Subscribe</h{heading}>
 <p class="sub-feed"><strong id="sub-title">{esc(spec.title)}</strong><br>
 <span id="sub-count">{esc(count_text(count))}</span></p>

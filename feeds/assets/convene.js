@@ -158,7 +158,7 @@
     const base = baseUrl(data.base);
     const region = byId("f-region");
     const profession = byId("f-profession");
-    const free = byId("f-free");
+    const free = form.elements.namedItem("free");
     const events = [...document.querySelectorAll("li.event")];
     const days = [...document.querySelectorAll("div.day")];
     const groups = [...document.querySelectorAll("li.community")];
@@ -228,6 +228,8 @@
     }
 
     form.hidden = false;
+    // The feed pages' links stand in for the filters without this script: fold them.
+    for (const list of document.querySelectorAll("details.browse-list")) list.open = false;
     form.addEventListener("change", () => update(true));
     form.addEventListener("submit", (event) => event.preventDefault());
     update(false);
