@@ -1,7 +1,9 @@
 """Render one feed as RSS 2.0, for people who follow events in a feed reader.
 
 Built with the standard library's ElementTree: the document is small and fixed,
-and owning every element keeps the output byte-for-byte deterministic.
+and owning every element keeps the output byte-for-byte deterministic. The channel and
+item helpers here are shared with the changes feeds (feeds.changes_feed) and the news
+feeds (feeds.news); every item description goes through feeds.sanitise last.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from feeds.ical import (
     sort_key,
     status_prefix,
 )
+from feeds.sanitise import sanitise_html, web_url
 from feeds.specs import FeedSpec
 from scrapers.model import Event
 from warehouse.records import StoredEvent
@@ -70,87 +73,125 @@ def when_text(event: Event) -> str:
     return f"{uk_time_text(start)} to {until} UK time"
 
 
+def start_title(event: Event) -> str:
+    """'Tue 3 Feb 2026, 18:30 — Title': when it starts, in UK time, then what it is."""
+    return f"{_start_text(event)} {DASH} {clean_text(event.title).strip()}"
+
+
 def item_title(event: Event) -> str:
-    """'Tue 3 Feb 2026, 18:30 — Title'; a status prefix goes first so it is seen first."""
-    title = clean_text(event.title).strip()
-    return f"{status_prefix(event)}{_start_text(event)} {DASH} {title}"
+    """start_title with a status prefix first ('Cancelled: '), so it is seen first."""
+    return f"{status_prefix(event)}{start_title(event)}"
 
 
-def _paragraph(label: str | None, text: str) -> str:
-    body = html.escape(text).replace("\n", "<br>")
+def paragraph(label: str | None, text: str) -> str:
+    """Plain text as one escaped HTML paragraph, with an optional bold label."""
+    body = html.escape(clean_text(text)).replace("\n", "<br>")
     return f"<p><strong>{html.escape(label)}:</strong> {body}</p>" if label else f"<p>{body}</p>"
 
 
 def item_html(stored: StoredEvent) -> str:
-    """The item body as escaped HTML: when, where, what, and who listed it."""
+    """The item body as escaped HTML: when, where, what, and who listed it (add_item
+    sanitises it on the way out)."""
     event = stored.event
-    parts = [_paragraph("When", when_text(event))]
+    parts = [paragraph("When", when_text(event))]
     where = location_text(event)
     if where:
-        parts.append(_paragraph("Where", where))
+        parts.append(paragraph("Where", where))
     description = clean_text(event.description or "").strip()
     if description:
-        parts.extend(_paragraph(None, block) for block in description.split("\n\n"))
+        parts.extend(paragraph(None, block) for block in description.split("\n\n"))
     listings = [(stored.source_name, event.url), *stored.also_listed]
-    links = ", ".join(_listing_link(name, url) for name, url in listings)
+    links = ", ".join(listing_link(name, url) for name, url in listings)
     parts.append(f"<p>Listed by: {links}</p>")
     return "\n".join(parts)
 
 
-def _listing_link(name: str, url: str | None) -> str:
+def listing_link(name: str, url: str | None) -> str:
+    """The name, linked to the address when it is a web address."""
     text = html.escape(clean_text(name))
-    return f'<a href="{html.escape(clean_text(url))}">{text}</a>' if url else text
+    href = web_url(url)
+    return f'<a href="{html.escape(href)}">{text}</a>' if href else text
 
 
-def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
+def add_text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
     element = ET.SubElement(parent, tag, attrs)
     element.text = clean_text(text)
     return element
 
 
-def _rfc822(moment: datetime) -> str:
+def rfc822(moment: datetime) -> str:
     return format_datetime(as_utc(moment), usegmt=True)
 
 
-def _add_item(channel: ET.Element, stored: StoredEvent) -> None:
-    event = stored.event
+def add_item(
+    channel: ET.Element,
+    *,
+    title: str,
+    link: str | None,
+    description_html: str,
+    guid: str,
+    published: datetime,
+    categories: Sequence[str] = (),
+) -> ET.Element:
+    """One <item>: the link only when it is a web address, the guid never a permalink
+    (readers must not fetch it), and the description sanitised."""
     item = ET.SubElement(channel, "item")
-    _text(item, "title", item_title(event))
-    if event.url:
-        _text(item, "link", event.url.strip())
-    _text(item, "description", item_html(stored))
-    _text(item, "guid", event_uid(event), isPermaLink="false")
-    _text(item, "pubDate", _rfc822(stored.first_seen))
-    for name in profession_names(stored):
-        _text(item, "category", name)
+    add_text(item, "title", title)
+    href = web_url(link)
+    if href:
+        add_text(item, "link", href)
+    add_text(item, "description", sanitise_html(description_html))
+    add_text(item, "guid", guid, isPermaLink="false")
+    add_text(item, "pubDate", rfc822(published))
+    for name in categories:
+        add_text(item, "category", name)
+    return item
 
 
-def _channel(rss: ET.Element, spec: FeedSpec, now: datetime, base_url: str | None) -> ET.Element:
+def start_channel(
+    title: str, description: str, slug: str, now: datetime, base_url: str | None
+) -> tuple[ET.Element, ET.Element]:
+    """The <rss> root and its <channel>, for the file {slug}.xml."""
+    rss = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(rss, "channel")
     base = base_url.rstrip("/") + "/" if base_url else ""
     # Without a base URL, links stay relative to wherever the files are served.
-    _text(channel, "title", spec.title)
-    _text(channel, "link", f"{base}index.html")
-    _text(channel, "description", spec.description)
-    _text(channel, "language", "en-gb")
-    _text(channel, "lastBuildDate", _rfc822(now))
-    _text(channel, "ttl", "360")  # minutes; the same six hours as the iCal refresh
+    add_text(channel, "title", title)
+    add_text(channel, "link", f"{base}index.html")
+    add_text(channel, "description", description)
+    add_text(channel, "language", "en-gb")
+    add_text(channel, "lastBuildDate", rfc822(now))
+    add_text(channel, "ttl", "360")  # minutes; the same six hours as the iCal refresh
     ET.SubElement(
         channel,
         f"{{{ATOM_NS}}}link",
-        {"href": f"{base}{spec.slug}.xml", "rel": "self", "type": "application/rss+xml"},
+        {"href": f"{base}{slug}.xml", "rel": "self", "type": "application/rss+xml"},
     )
-    return channel
+    return rss, channel
+
+
+def to_bytes(rss: ET.Element) -> bytes:
+    """The document as UTF-8 bytes, one element a line (feeds.write ignores the line
+    with lastBuildDate when it compares a new render with the file on disk)."""
+    ET.indent(rss)
+    body = ET.tostring(rss, encoding="unicode")
+    return f'<?xml version="1.0" encoding="utf-8"?>\n{body}\n'.encode()
 
 
 def render_rss(
     spec: FeedSpec, events: Sequence[StoredEvent], now: datetime, base_url: str | None
 ) -> bytes:
-    """The feed as RSS 2.0 bytes (UTF-8), items in start order, soonest first."""
-    rss = ET.Element("rss", {"version": "2.0"})
-    channel = _channel(rss, spec, now, base_url)
+    """The feed as RSS 2.0 bytes (UTF-8), items in start order, soonest first. An item's
+    pubDate is when Convene first published the event; its time is in the title."""
+    rss, channel = start_channel(spec.title, spec.description, spec.slug, now, base_url)
     for stored in sorted(events, key=sort_key):
-        _add_item(channel, stored)
-    ET.indent(rss)
-    body = ET.tostring(rss, encoding="unicode")
-    return f'<?xml version="1.0" encoding="utf-8"?>\n{body}\n'.encode()
+        add_item(
+            channel,
+            title=item_title(stored.event),
+            link=stored.event.url,
+            description_html=item_html(stored),
+            guid=event_uid(stored.event),
+            published=stored.first_seen,
+            categories=profession_names(stored),
+        )
+    return to_bytes(rss)

@@ -1,7 +1,9 @@
 """Write the published feeds to a folder, each file replaced atomically.
 
 Subscribers' calendar apps fetch these files at any moment; an atomic replace
-means they see either the old file or the new one, never half of one.
+means they see either the old file or the new one, never half of one. Beside each
+feed's {slug}.ics and {slug}.xml goes {slug}-changes.xml (what changed, from
+warehouse.changelog); the news feeds (news-all.xml, news-<profession>.xml) come last.
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ import os
 import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from feeds.changes_feed import changes_slug, render_changes
 from feeds.ical import render_ics
+from feeds.news import NewsFeed, news_feed_for_slug, news_feeds, render_news
 from feeds.rss import render_rss
 from feeds.specs import FeedSpec, feed_specs, feeds_of, spec_for_slug
+from warehouse.changelog import Change, NewsPost
 from warehouse.records import StoredEvent
 
 # Static hosts serve what they can read; mkstemp's private 0600 would hide the file.
@@ -36,6 +41,7 @@ class PublishReport:
     event_count: int
     changed: tuple[Path, ...] = ()  # the files actually rewritten
     counts: tuple[tuple[FeedSpec, int], ...] = ()  # each published feed and its events
+    news: tuple[tuple[NewsFeed, int], ...] = ()  # each news feed and its posts
 
 
 # Stamps that change on every render. A file that differs only in these is left
@@ -91,11 +97,10 @@ def write_atomic(path: Path, data: bytes) -> None:
 MANIFEST = ".convene-feeds.json"
 
 
-def _fingerprint(spec: FeedSpec, events: Sequence[StoredEvent], base_url: str | None) -> str:
+def _fingerprint(inputs: object) -> str:
     # Everything a render reads except the clock; the records are frozen dataclasses
     # of plain values, so repr() is a faithful and stable serialisation.
-    text = repr((spec, base_url, tuple(events)))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(repr(inputs).encode()).hexdigest()
 
 
 def _read_manifest(out_dir: Path) -> dict[str, str]:
@@ -106,31 +111,58 @@ def _read_manifest(out_dir: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def _write_feed(
-    spec: FeedSpec,
-    events: Sequence[StoredEvent],
-    out_dir: Path,
-    now: datetime,
-    base_url: str | None,
-    changed: list[Path],
-    manifest: dict[str, str],
-) -> list[Path]:
-    ics, xml = (out_dir / f"{spec.slug}{suffix}" for suffix in FEED_SUFFIXES)
-    fingerprint = _fingerprint(spec, events, base_url)
-    # Rendering thousands of events costs seconds; with the same input and both
-    # files in place there is nothing new to say.
-    if manifest.get(spec.slug) == fingerprint and ics.exists() and xml.exists():
-        return [ics, xml]
-    manifest[spec.slug] = fingerprint
-    changed.extend(
-        p
-        for p, data in (
-            (ics, render_ics(spec, events, now)),
-            (xml, render_rss(spec, events, now, base_url)),
+@dataclass
+class _Writer:
+    """Renders and writes files, skipping a render whose inputs the manifest has seen."""
+
+    out_dir: Path
+    now: datetime
+    base_url: str | None
+    manifest: dict[str, str]
+    written: list[Path] = field(default_factory=list)
+    changed: list[Path] = field(default_factory=list)
+
+    def files(self, key: str, inputs: object, renders: dict[str, Callable[[], bytes]]) -> None:
+        """Write each {name: render} under `key`: rendering thousands of events costs
+        seconds, and with the same input and every file in place there is nothing new."""
+        paths = {self.out_dir / name: render for name, render in renders.items()}
+        self.written.extend(paths)
+        fingerprint = _fingerprint((key, self.base_url, inputs))
+        if self.manifest.get(key) == fingerprint and all(p.exists() for p in paths):
+            return
+        self.manifest[key] = fingerprint
+        self.changed.extend(p for p, render in paths.items() if write_if_changed(p, render()))
+
+    def feed(
+        self, spec: FeedSpec, events: Sequence[StoredEvent], changes: Sequence[Change]
+    ) -> None:
+        now, base = self.now, self.base_url
+        self.files(
+            spec.slug,
+            (spec, tuple(events)),
+            {
+                f"{spec.slug}.ics": lambda: render_ics(spec, events, now),
+                f"{spec.slug}.xml": lambda: render_rss(spec, events, now, base),
+            },
         )
-        if write_if_changed(p, data)
-    )
-    return [ics, xml]
+        slug = changes_slug(spec)
+        self.files(
+            slug,
+            (spec, tuple(changes)),
+            {
+                f"{slug}.xml": lambda: render_changes(spec, changes, now, base),
+            },
+        )
+
+    def news(self, feed: NewsFeed, posts: Sequence[NewsPost]) -> None:
+        now, base = self.now, self.base_url
+        self.files(
+            feed.slug,
+            (feed, tuple(posts)),
+            {
+                f"{feed.slug}.xml": lambda: render_news(feed, posts, now, base),
+            },
+        )
 
 
 def _stale_specs(out_dir: Path, current: Sequence[FeedSpec]) -> list[FeedSpec]:
@@ -147,36 +179,58 @@ def _stale_specs(out_dir: Path, current: Sequence[FeedSpec]) -> list[FeedSpec]:
     return [spec for spec in stale if spec is not None]
 
 
+def _stale_news(out_dir: Path, current: Sequence[NewsFeed]) -> list[NewsFeed]:
+    """News feeds an earlier run wrote that have no posts now: kept and emptied, as
+    _stale_specs explains for the event feeds."""
+    known = {feed.slug for feed in current}
+    stale = (news_feed_for_slug(p.stem) for p in sorted(out_dir.glob("news-*.xml")))
+    return [feed for feed in stale if feed is not None and feed.slug not in known]
+
+
 def publish(
     events: Sequence[StoredEvent],
     out_dir: Path,
     now: datetime,
     base_url: str | None = None,
+    *,
+    changes: Sequence[Change] = (),
+    posts: Sequence[NewsPost] = (),
 ) -> PublishReport:
-    """Write {slug}.ics and {slug}.xml for every feed (the pages come after: feeds.site)."""
+    """Write {slug}.ics, {slug}.xml and {slug}-changes.xml for every feed, then the news
+    feeds (the pages come after: feeds.site)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     specs = feed_specs(events)
-    written: list[Path] = []
-    changed: list[Path] = []
-    manifest = _read_manifest(out_dir)
+    writer = _Writer(out_dir, now, base_url, _read_manifest(out_dir))
     counts: list[tuple[FeedSpec, int]] = []
     carried: dict[str, list[StoredEvent]] = defaultdict(list)
     for stored in events:
         for spec in feeds_of(stored):
             carried[spec.slug].append(stored)
+    changed_in: dict[str, list[Change]] = defaultdict(list)
+    for change in changes:
+        for spec in feeds_of(change.entry):
+            changed_in[spec.slug].append(change)
     for spec in specs:
-        selected = carried[spec.slug]
-        written += _write_feed(spec, selected, out_dir, now, base_url, changed, manifest)
-        counts.append((spec, len(selected)))
+        writer.feed(spec, carried[spec.slug], changed_in[spec.slug])
+        counts.append((spec, len(carried[spec.slug])))
     for spec in _stale_specs(out_dir, specs):
-        written += _write_feed(spec, [], out_dir, now, base_url, changed, manifest)
-    write_if_changed(out_dir / MANIFEST, json.dumps(manifest, sort_keys=True).encode())
+        writer.feed(spec, [], changed_in[spec.slug])
+    news: list[tuple[NewsFeed, int]] = []
+    current_news = news_feeds(posts)
+    for feed in current_news:
+        selected = [post for post in posts if feed.selects(post)]
+        writer.news(feed, selected)
+        news.append((feed, len(selected)))
+    for feed in _stale_news(out_dir, current_news):
+        writer.news(feed, [])
+    write_if_changed(out_dir / MANIFEST, json.dumps(writer.manifest, sort_keys=True).encode())
     return PublishReport(
         out_dir=out_dir,
-        files=tuple(written),
+        files=tuple(writer.written),
         feed_count=len(specs),
         event_count=len(events),
-        changed=tuple(changed),
+        changed=tuple(writer.changed),
         counts=tuple(counts),
+        news=tuple(news),
     )

@@ -25,6 +25,7 @@ from scrapers.registry import PARSERS
 from scrapers.sources import load_sources
 from warehouse.cache import recall
 from warehouse.canonical import published_events
+from warehouse.changelog import change_records, news_posts
 from warehouse.classify import Classifier, make_classifier
 from warehouse.overrides import Overrides, load_overrides
 from warehouse.site_data import read_site_data
@@ -101,9 +102,13 @@ def publish_feeds(
             window.cancelled_days,
         )  # fmt: skip
         site = read_site_data(con, source_ids, now)
+        changes = change_records(
+            con, source_ids, now, window.days_back, window.days_ahead, overrides
+        )
+        posts = news_posts(con, source_ids, now)
     finally:
         con.close()
-    report = publish(events, public_dir, now, base_url)
+    report = publish(events, public_dir, now, base_url, changes=changes, posts=posts)
     write_site(report, now, base_url, events, site)
     return report
 

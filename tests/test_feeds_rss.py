@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import calendar
 import random
+import re
+import xml.etree.ElementTree as ET
 from typing import Any
 
 import feedparser
@@ -22,6 +24,7 @@ from feeds_factory import (
 
 from feeds.ical import event_uid, render_ics
 from feeds.rss import render_rss, when_text
+from feeds.sanitise import sanitise_html, web_url
 from feeds.specs import all_spec, keyed_spec
 
 BASE = "https://convene.example/feeds/"
@@ -147,3 +150,72 @@ def test_identical_input_gives_identical_bytes() -> None:
 def test_empty_feed_parses() -> None:
     parsed = _parse(render_rss(keyed_spec("region", "wales"), [], NOW, BASE))
     assert parsed.entries == []
+
+
+# Hostile HTML, as a compromised or careless source might send it.
+HOSTILE = (
+    '<p style="position:fixed" onclick="steal()">Hello <b>there</b></p>'
+    "<script>alert(1)</script>"
+    '<img src="http://tracker.example/pixel.gif" onerror="alert(2)">'
+    '<a href="javascript:alert(3)">click</a> '
+    '<a href="JaVaScRiPt&#58;alert(4)">again</a> '
+    '<a href="https://events.example/a" rel="opener" target="_blank" onmouseover="x()">ok</a>'
+    '<iframe src="https://evil.example/"></iframe>'
+    '<svg onload="alert(5)"><circle/></svg>'
+    "<style>body{display:none}</style><!-- a comment -->"
+    '<form action="https://evil.example/"><input name="password"></form>'
+)
+
+
+def test_sanitiser_drops_everything_active() -> None:
+    clean = sanitise_html(HOSTILE)
+    for bad in ("<script", "alert", "onerror", "onclick", "onmouseover", "javascript",
+                "JaVaScRiPt", "<img", "tracker", "<iframe", "evil", "<svg", "style",
+                "<form", "<input", "comment", "target"):  # fmt: skip
+        assert bad not in clean, bad
+    assert "<p>Hello <b>there</b></p>" in clean
+    assert '<a href="https://events.example/a" rel="nofollow noopener">ok</a>' in clean
+    # A link that lost its address keeps its text, and still cannot open anything.
+    assert '<a rel="nofollow noopener">click</a>' in clean
+
+
+def test_sanitiser_keeps_ordinary_text_and_is_idempotent() -> None:
+    text = '<p>Tea &amp; cake, 2 &lt; 3 — <a href="mailto:hi@example.org">mail</a></p>'
+    assert sanitise_html(text) == (
+        '<p>Tea &amp; cake, 2 &lt; 3 — <a href="mailto:hi@example.org" '
+        'rel="nofollow noopener">mail</a></p>'
+    )
+    assert sanitise_html(sanitise_html(HOSTILE)) == sanitise_html(HOSTILE)
+    assert sanitise_html("a\x00b\x0cc") == "abc"
+
+
+def test_web_url() -> None:
+    assert web_url(" https://a.example/x?y=1 ") == "https://a.example/x?y=1"
+    for bad in ("javascript:alert(1)", "data:text/html,x", "/relative", "mailto:a@b", None, ""):
+        assert web_url(bad) is None, bad
+
+
+def test_hostile_event_links_and_text_stay_inert() -> None:
+    nasty = make_stored(
+        make_event(url="javascript:alert(1)", description=HOSTILE),
+        also_listed=(("Copy site", 'https://copy.example/" onclick="x'),),
+    )
+    raw = render_rss(all_spec(), [nasty], NOW, None)
+    entry = _parse(raw).entries[0]
+    assert "link" not in entry  # no <link> for a javascript: address
+    body = ET.fromstring(raw).findtext("channel/item/description") or ""
+    assert "javascript" not in body.split("Listed by")[1]  # the event's own link is gone
+    # The description is text: the source's markup is shown, escaped, never run.
+    assert "&lt;script&gt;" in body and "<script" not in body and "<img" not in body
+    # A quote in an address stays inside the attribute: no onclick escapes from it.
+    quoted = "https://copy.example/&quot; onclick=&quot;x"
+    assert f'<a href="{quoted}" rel="nofollow noopener">Copy site</a>' in body
+    assert body.count("<a ") == 1
+
+
+def test_every_item_link_in_a_description_is_nofollow() -> None:
+    raw = render_rss(all_spec(), sample_events(), NOW, BASE)
+    for item in ET.fromstring(raw).iter("item"):
+        body = item.findtext("description") or ""
+        links = re.findall(r"<a [^>]*>", body)
+        assert all('rel="nofollow noopener"' in link for link in links), links

@@ -17,6 +17,7 @@ from icalendar import Calendar
 from feeds import PublishReport, feed_specs, publish
 from feeds.site import write_site
 from feeds.write import write_atomic
+from warehouse.changelog import Change, NewsPost
 
 FIXTURE = Path(__file__).parent / "fixtures" / "published" / "all.ics"
 BASE = "https://convene.example/feeds"
@@ -24,6 +25,19 @@ BASE = "https://convene.example/feeds"
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+def _news_of_every_event() -> list[Change]:
+    return [
+        Change("new", f"{s.event.source_id}/{s.event.source_uid}", s.first_seen, s)
+        for s in sample_events()
+    ]
+
+
+POST = NewsPost(
+    "gds-blog", "post-1", "GDS blog", "Why we publish our roadmap",
+    "https://gds.example/roadmap", "We publish it.", None, NOW, ("digital",),
+)  # fmt: skip
 
 
 def test_write_atomic_creates_and_replaces(tmp_path: Path) -> None:
@@ -69,17 +83,23 @@ def test_publish_writes_every_feed_and_the_index(tmp_path: Path) -> None:
     # all, 12 places + 3 in-person + online, 8 professions, 35 combinations
     assert report.feed_count == len(specs) == 59
     assert report.event_count == 6
-    expected = {f"{s.slug}{suffix}" for s in specs for suffix in (".ics", ".xml")}
+    expected = {f"{s.slug}{suffix}" for s in specs for suffix in (".ics", ".xml", "-changes.xml")}
+    expected.add("news-all.xml")  # empty without posts, but there to subscribe to
     assert {p.name for p in report.files} == expected
     # The manifest remembers what each feed was rendered from (see feeds/write.py).
     on_disk = {p.name for p in (tmp_path / "out").iterdir()}
-    assert on_disk == expected | {"index.html", ".convene-feeds.json"}
+    assert {".convene-feeds.json", "index.html"} <= on_disk
+    # Besides the feeds and the manifest, only feeds.site's pages and what they need.
+    assert {n for n in on_disk if n.endswith((".ics", ".xml"))} == expected
     for path in report.files:
         assert _mode(path) == 0o644
 
 
 def test_published_files_parse(tmp_path: Path) -> None:
-    report = publish(sample_events(), tmp_path, NOW, BASE)
+    report = publish(
+        sample_events(), tmp_path, NOW, BASE, changes=_news_of_every_event(), posts=[POST]
+    )
+    assert {"news-all.xml", "news-digital.xml"} <= {p.name for p in report.files}
     london = Calendar.from_ical((tmp_path / "region-london.ics").read_bytes())
     # hack day, show and tell, conference, cancelled, and the online event
     assert len(london.walk("VEVENT")) == 5
@@ -95,8 +115,10 @@ def test_index_links_point_at_files_on_disk(tmp_path: Path) -> None:
     write_site(publish(sample_events(), tmp_path, NOW, BASE), NOW, BASE)
     soup = BeautifulSoup((tmp_path / "index.html").read_bytes(), "html.parser")
     hrefs = [str(a["href"]) for a in soup.find_all("a")]
-    assert len(hrefs) == 59 * 3
-    for href in hrefs:
+    # Our own files (the page's layout and link count are tests/test_feeds_page.py's).
+    own = [h for h in hrefs if not h.startswith(("#", "https://"))]
+    assert "webcal://convene.example/feeds/all.ics" in own and "all.xml" in own
+    for href in own:
         name = href.removeprefix("webcal://convene.example/feeds/")
         assert (tmp_path / name).is_file(), href
 

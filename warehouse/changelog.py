@@ -1,0 +1,225 @@
+"""What changed, and what was posted: the records behind the changes and news feeds.
+
+Changes come from event_changes (one row per listing, field and refresh) and the
+canonical table's first_seen, as one record per canonical event (cluster) and change:
+"new" when Convene first published it, "rescheduled" when its start or end moved (one
+record when both moved in one refresh), "venue" when its place changed, "cancelled" when
+its status became cancelled.
+
+Only the history of each cluster's published copy counts: the member whose fields the
+feeds show (warehouse.canonical's ranking). The alternative, every copy's history
+deduplicated by field and new value, would announce moves the feeds do not show: a copy
+that is not published can change on its own (a stale aggregator page, a copy that lags a
+day behind), and its move would be reported while the published time stays put. With one
+copy per cluster, a move that several copies report is counted once, by construction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import duckdb
+
+from scrapers.vocab import PROFESSIONS
+from warehouse.canonical import _rank, listing_id, published_events
+from warehouse.overrides import Overrides
+from warehouse.professions import from_text
+from warehouse.read import listed_events
+from warehouse.records import StoredEvent
+
+ChangeKind = Literal["new", "rescheduled", "venue", "cancelled"]
+CHANGES_DAYS = 90  # how far back the changes feeds go
+NEWS_DAYS = 90  # how far back the news feeds go
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of one published event, as the changes feeds announce it."""
+
+    kind: ChangeKind
+    cluster_id: str
+    at: datetime  # when Convene saw it (the refresh), aware
+    entry: StoredEvent  # the event as published now: its feeds, title and link
+    old_start: datetime | None = None  # rescheduled: the times before and after
+    old_end: datetime | None = None
+    new_start: datetime | None = None
+    new_end: datetime | None = None
+    old_place: str | None = None  # venue: the place before and after ("" when none)
+    new_place: str | None = None
+
+    @property
+    def guid(self) -> str:
+        """The same change always has the same guid, run after run."""
+        return change_guid(self.cluster_id, self.kind, self.at)
+
+
+@dataclass(frozen=True)
+class NewsPost:
+    """A blog or news post from an RSS source, with the professions it is for."""
+
+    source_id: str
+    source_uid: str
+    source_name: str
+    title: str
+    url: str | None
+    summary: str | None
+    author: str | None
+    published: datetime  # the post's own date, or when Convene first saw it
+    professions: tuple[str, ...]
+
+
+def change_guid(cluster_id: str, kind: str, at: datetime) -> str:
+    key = f"{cluster_id}\n{kind}\n{at.astimezone(UTC).isoformat()}"
+    return f"change-{hashlib.sha256(key.encode()).hexdigest()[:32]}@convene"
+
+
+@dataclass(frozen=True)
+class _Row:
+    seen_at: datetime
+    field: str
+    old: str | None
+    new: str | None
+
+
+def change_records(
+    con: duckdb.DuckDBPyConnection,
+    source_ids: Sequence[str],
+    now: datetime,
+    days_back: int = 30,
+    days_ahead: int = 365,
+    overrides: Overrides | None = None,
+    days: int = CHANGES_DAYS,
+) -> list[Change]:
+    """The changes of the last `days` days to events in the feeds' window, newest first.
+
+    A cancelled event stays for the whole `days`, even after it has left the event feeds.
+    """
+    since = now - timedelta(days=days)
+    entries = published_events(
+        con, source_ids, now, days_back, days_ahead, overrides, cancelled_days=days
+    )
+    copies = _published_copies(con, source_ids, now, days_back, days_ahead)
+    history = _history(con, [listing_id(copy) for copy in copies.values()])
+    changes: list[Change] = []
+    for entry in entries:
+        cid = listing_id(entry)
+        changes.append(Change("new", cid, entry.first_seen, entry))
+        copy = copies.get(cid)
+        if copy is not None:
+            changes += _changes_of(cid, entry, copy, history.get(listing_id(copy), []))
+    kept = [c for c in changes if since <= c.at <= now]
+    return sorted(kept, key=lambda c: (c.at, c.guid), reverse=True)
+
+
+def _published_copies(
+    con: duckdb.DuckDBPyConnection,
+    source_ids: Sequence[str],
+    now: datetime,
+    days_back: int,
+    days_ahead: int,
+) -> dict[str, StoredEvent]:
+    """cluster id -> the member whose fields are published (as published_events groups)."""
+    cluster_of = dict(con.execute("SELECT listing_id, cluster_id FROM clusters").fetchall())
+    groups: dict[str, list[StoredEvent]] = defaultdict(list)
+    for s in listed_events(con, source_ids, now, days_back, days_ahead):
+        groups[cluster_of.get(listing_id(s), listing_id(s))].append(s)
+    return {cid: min(members, key=_rank) for cid, members in groups.items()}
+
+
+def _history(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, list[_Row]]:
+    """listing id -> its recorded changes of time, place and status, oldest first."""
+    if not ids:
+        return {}
+    found: dict[str, list[_Row]] = defaultdict(list)
+    for lid, seen_at, field, old, new in con.execute(
+        """SELECT source_id || '/' || source_uid AS lid, seen_at, field, old_value, new_value
+           FROM event_changes
+           WHERE field IN ('start', 'end', 'location', 'status') AND list_contains($ids, lid)
+           ORDER BY lid, seen_at, field""",
+        {"ids": list(ids)},
+    ).fetchall():
+        found[lid].append(_Row(seen_at, field, old, new))
+    return found
+
+
+def _changes_of(
+    cid: str, entry: StoredEvent, copy: StoredEvent, rows: Sequence[_Row]
+) -> list[Change]:
+    found: list[Change] = []
+    times = {f: [r for r in rows if r.field == f] for f in ("start", "end")}
+    moved_at = sorted({r.seen_at for f in times for r in times[f]})
+    current = {"start": copy.event.start, "end": copy.event.end}
+    for at in moved_at:
+        old = {f: _time_at(times[f], at, current[f], before=True) for f in times}
+        new = {f: _time_at(times[f], at, current[f], before=False) for f in times}
+        if old != new:
+            found.append(
+                Change("rescheduled", cid, at, entry, old["start"], old["end"],
+                       new["start"], new["end"])
+            )  # fmt: skip
+    for row in rows:
+        if row.field == "location":
+            found.append(
+                Change("venue", cid, row.seen_at, entry, old_place=row.old or "",
+                       new_place=row.new or "")
+            )  # fmt: skip
+        elif row.field == "status" and row.new == "cancelled" and row.old != "cancelled":
+            found.append(Change("cancelled", cid, row.seen_at, entry))
+    return found
+
+
+def _time_at(
+    rows: Sequence[_Row], at: datetime, current: datetime | None, *, before: bool
+) -> datetime | None:
+    """The field's value just before (or just after) the refresh at `at`, replayed from
+    its history: the last value set by then, else the value the next change replaced,
+    else the value the copy has now."""
+    done = [r for r in rows if r.seen_at < at or (not before and r.seen_at == at)]
+    if done:
+        return _parse_time(done[-1].new)
+    later = [r for r in rows if r not in done]
+    return _parse_time(later[0].old) if later else current
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    # event_changes holds times as DuckDB writes a TIMESTAMPTZ: "2027-01-23 09:00:00+00".
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def post_professions(defaults: Iterable[str], title: str, summary: str | None) -> tuple[str, ...]:
+    """The source's default professions, then those the post's own words name."""
+    found = [f.slug for f in from_text({"title": title, "description": summary})]
+    return tuple(p for p in dict.fromkeys([*defaults, *found]) if p in PROFESSIONS)
+
+
+def news_posts(
+    con: duckdb.DuckDBPyConnection,
+    source_ids: Sequence[str],
+    now: datetime,
+    days: int = NEWS_DAYS,
+) -> list[NewsPost]:
+    """Posts from the given sources dated in the last `days` days, newest first."""
+    rows = con.execute(
+        """SELECT p.source_id, p.source_uid, s.name, p.title, p.url, p.summary, p.author,
+                  coalesce(p.published, p.first_seen) AS dated, s.professions
+           FROM posts p JOIN sources s ON s.id = p.source_id
+           WHERE list_contains($ids, p.source_id) AND dated >= $since AND dated <= $until
+           ORDER BY dated DESC, p.source_id, p.source_uid""",
+        {"ids": list(source_ids), "since": now - timedelta(days=days), "until": now},
+    ).fetchall()
+    return [
+        NewsPost(sid, uid, name, title, url, summary, author, dated,
+                 post_professions(defaults, title, summary))
+        for sid, uid, name, title, url, summary, author, dated, defaults in rows
+    ]  # fmt: skip
