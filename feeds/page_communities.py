@@ -61,11 +61,21 @@ who for, how many events they ran in the last year and what is next.</p>
 </section>"""
 
 
+# A fetch that found new content, one the server said was unchanged, and one whose body
+# had not changed are all a source that works. Said alike, so that a quiet refresh leaves
+# the page as it was.
+_WORKING = ("ok", "not modified", "unchanged")
+
+
+def state_text(state: str) -> str:
+    return "working" if state in _WORKING else state
+
+
 def _health_row(name: str, url: str, state: str, last: str, events: int) -> str:
-    css = "ok" if state in ("ok", "not modified", "unchanged") else "bad"
+    css = "ok" if state in _WORKING else "bad"
     return (
         f'<tr><th scope="row">{link(url, name)}</th>'
-        f'<td><span class="state state-{css}">{esc(state)}</span></td>'
+        f'<td><span class="state state-{css}">{esc(state_text(state))}</span></td>'
         f'<td>{last}</td><td class="n">{events}</td></tr>'
     )
 

@@ -106,9 +106,11 @@ SITE = SiteData(
 )
 
 
-def build_site(out: Path, base: str | None = BASE, now: datetime = NOW) -> list[Path]:
+def build_site(
+    out: Path, base: str | None = BASE, now: datetime = NOW, site: SiteData = SITE
+) -> list[Path]:
     report = publish(events(), out, now, base)
-    return write_site(report, now, base, events(), SITE)
+    return write_site(report, now, base, events(), site)
 
 
 @pytest.fixture(scope="module")
@@ -326,7 +328,7 @@ def test_communities(site: Path) -> None:
         tr.th.get_text(): [td.get_text() for td in tr.find_all("td")]
         for tr in soup.select("table.health tbody tr")
     }
-    assert health["GDS meetups"] == ["ok", "Thu 15 Jan 2026, 09:00", "3"]
+    assert health["GDS meetups"] == ["working", "Thu 15 Jan 2026, 09:00", "3"]
     assert health[EVIL] == ["failing", "Never", "0"]
     assert "Last refresh: Thu 15 Jan 2026, 08:55 UK time" in soup.find("footer").get_text()
 
@@ -339,8 +341,18 @@ def test_same_input_same_bytes_and_stamps_do_not_rewrite(tmp_path: Path) -> None
     for name in pages:
         if name.suffix in (".html", ".css", ".js"):
             assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
-    # An hour later nothing has ended: only the stamps would change, so nothing is written.
-    assert build_site(tmp_path / "a", now=NOW + timedelta(hours=1)) == []
+    # An hour later nothing has ended and the sources still work (the server said "not
+    # modified"): only the stamps would change, so nothing is written.
+    later = NOW + timedelta(hours=1)
+    quiet = replace(
+        SITE,
+        refreshed_at=later,
+        sources=(
+            replace(SITE.sources[0], state="not modified", last_success=later),
+            *SITE.sources[1:],
+        ),
+    )
+    assert build_site(tmp_path / "a", now=later, site=quiet) == []
     # A week later the past events are gone from the pages.
     assert tmp_path / "a" / "index.html" in build_site(tmp_path / "a", now=NOW + timedelta(days=30))
 
