@@ -24,7 +24,7 @@ from feeds.rss import (
 )
 from feeds.specs import FeedSpec
 from scrapers.model import Event
-from warehouse.changelog import CHANGES_DAYS, Change
+from warehouse.news_types import CHANGES_DAYS, Change
 
 LABELS = {
     "new": "New",

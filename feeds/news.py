@@ -16,7 +16,7 @@ from datetime import datetime
 from feeds.ical import clean_text, uid_for
 from feeds.rss import add_item, listing_link, paragraph, start_channel, to_bytes
 from scrapers.vocab import PROFESSIONS
-from warehouse.changelog import NewsPost
+from warehouse.news_types import NewsPost
 
 
 @dataclass(frozen=True)

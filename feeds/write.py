@@ -25,7 +25,7 @@ from feeds.ical import render_ics
 from feeds.news import NewsFeed, news_feed_for_slug, news_feeds, render_news
 from feeds.rss import render_rss
 from feeds.specs import FeedSpec, feed_specs, feeds_of, spec_for_slug
-from warehouse.changelog import Change, NewsPost
+from warehouse.news_types import Change, NewsPost
 from warehouse.records import StoredEvent
 
 # Static hosts serve what they can read; mkstemp's private 0600 would hide the file.

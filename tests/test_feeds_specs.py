@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -171,3 +173,13 @@ def test_feeds_package_imports_neither_prefect_nor_duckdb() -> None:
                 continue
             for name in names:
                 assert name.split(".")[0] not in {"prefect", "duckdb"}, module.name
+
+
+def test_importing_feeds_loads_neither_prefect_nor_duckdb() -> None:
+    # Transitively too: the renderers stay testable and importable without either.
+    code = (
+        "import sys, feeds, feeds.site, feeds.write, feeds.page, feeds.news, feeds.changes_feed;"
+        "print(sorted(m for m in ('duckdb', 'prefect') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

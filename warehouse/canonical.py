@@ -55,7 +55,7 @@ def to_listing(stored: StoredEvent) -> Listing:
     )
 
 
-def _rank(stored: StoredEvent) -> tuple[int, int, float, str]:
+def copy_rank(stored: StoredEvent) -> tuple[int, int, float, str]:
     """Which copy gives the published fields: the source's priority, then completeness,
     then the copy seen first."""
     event = stored.event
@@ -69,7 +69,7 @@ def merge(
 ) -> StoredEvent:
     """The entry a cluster publishes (sequence and dates come from the canonical table);
     corrections in the overrides file win over every copy."""
-    ordered = sorted(members, key=_rank)
+    ordered = sorted(members, key=copy_rank)
     best = ordered[0]
     source_id, _, source_uid = cluster_id.partition("/")
     fixed = (overrides or Overrides()).corrections_for({listing_id(m) for m in ordered})
@@ -240,4 +240,4 @@ def cluster_members(
         " WHERE list_contains($ids, a) OR list_contains($ids, b) ORDER BY score DESC",
         {"ids": sorted(ids)},
     ).fetchall()
-    return cluster_id, sorted(members, key=_rank), pairs
+    return cluster_id, sorted(members, key=copy_rank), pairs
