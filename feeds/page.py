@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from feeds.news import NewsFeed
 from feeds.page_communities import communities_section
 from feeds.page_events import events_by_day
 from feeds.page_feed import footer
 from feeds.page_filters import browse_nav, feed_data, filter_form
-from feeds.page_html import page
+from feeds.page_html import local_link, page
 from feeds.page_subscribe import feed_base, subscribe_panel
 from feeds.specs import FeedSpec, all_spec
 from warehouse.records import StoredEvent
@@ -56,12 +57,33 @@ into your feed reader to follow new events as they are listed.</p>
 </section>"""
 
 
+def news_section(news: Sequence[tuple[NewsFeed, int]]) -> str:
+    """Links to the news feeds (blog posts from the sources), by profession."""
+    items = "\n".join(
+        f"<li>{local_link(f'{feed.slug}.xml', feed.title)} ({count} "
+        + ("post" if count == 1 else "posts")
+        + ")</li>"
+        for feed, count in news
+        if count or feed.profession is None
+    )
+    if not items:
+        return ""
+    return f"""<section aria-labelledby="news-h">
+<h2 id="news-h">News from the sources' blogs</h2>
+<p>Blog and news posts from the sources, as RSS feeds, all together or by profession.</p>
+<ul class="news-feeds">
+{items}
+</ul>
+</section>"""
+
+
 def render_index(
     feeds: Sequence[tuple[FeedSpec, int]],
     now: datetime,
     base_url: str | None,
     events: Sequence[StoredEvent] = (),
     site: SiteData | None = None,
+    news: Sequence[tuple[NewsFeed, int]] = (),
 ) -> bytes:
     """The index as UTF-8 HTML. `feeds`: each published feed with its upcoming events, in
     publishing order; `events`: the upcoming events, in start order (page_events.upcoming)."""
@@ -85,6 +107,7 @@ itself up to date.</p>
 {events_by_day(events)}
 </section>
 {communities_section(site)}
+{news_section(news)}
 {_HOW_TO}
 {feed_data(feeds, base)}"""
     return page(TITLE, DESCRIPTION, "all.xml", main, footer(now, site, True))

@@ -54,6 +54,7 @@ def app_links(spec: FeedSpec, base: str | None) -> list[tuple[str, str, str]]:
         ]
     found += [
         ("rss", rss, "RSS feed"),
+        ("changes", f"{spec.slug}-changes.xml", "RSS feed of changes (new, moved, cancelled)"),
         ("ics", ics, "Download the .ics file (a copy that does not update)"),
     ]
     return found

@@ -78,6 +78,6 @@ def write_site(
         if write_page(path, render_feed_page(spec, carried[spec.slug], feeds, now, base)):
             changed.append(path)
     index = out / "index.html"
-    if write_page(index, render_index(feeds, now, base_url, coming, site)):
+    if write_page(index, render_index(feeds, now, base_url, coming, site, report.news)):
         changed.append(index)
     return changed

@@ -462,3 +462,22 @@ def test_read_site_data_counts_communities(tmp_path: Path) -> None:
     quiet = by_name["Quiet People"]
     assert (quiet.events_last_year, quiet.next_event, quiet.regions) == (0, None, ("wales",))
     assert "Agg Ltd" not in by_name  # its listings belong to their own organisers
+
+
+def test_index_links_the_changes_and_news_feeds(tmp_path: Path) -> None:
+    from warehouse.news_types import NewsPost
+
+    post = NewsPost(
+        "blog", "p1", "Data blog", "Our new data standards", "https://blog.example/p1",
+        "What we learned.", None, NOW - timedelta(days=2), ("data",),
+    )  # fmt: skip
+    report = publish(sample_events(), tmp_path, NOW, BASE, posts=[post])
+    write_site(report, NOW, BASE, sample_events())
+    soup = BeautifulSoup((tmp_path / "index.html").read_bytes(), "html.parser")
+    hrefs = {str(a["href"]) for a in soup.find_all("a")}
+    assert "all-changes.xml" in hrefs
+    assert {"news-all.xml", "news-data.xml"} <= hrefs
+    for href in ("all-changes.xml", "news-all.xml", "news-data.xml"):
+        assert (tmp_path / href).is_file()
+    news = soup.find(id="news-h")
+    assert news is not None and "News" in news.get_text()

@@ -42,6 +42,7 @@
     }
     found.push(
       ["rss", `${slug}.xml`, "RSS feed"],
+      ["changes", `${slug}-changes.xml`, "RSS feed of changes (new, moved, cancelled)"],
       ["ics", ics, "Download the .ics file (a copy that does not update)"],
     );
     return found;
