@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from warehouse.phrases import PhraseSet, phrase_set
+from warehouse.phrases import PhraseBook, PhraseSet
 
 DATA_FILE = Path(__file__).with_name("classify_data") / "cues.toml"
 RESTRICTIONS = ("civil-servants-only", "public-sector-only", "invite-only")
@@ -25,7 +25,8 @@ _PRICE = re.compile(r"(?:£|\bGBP\s?)\s?([0-9][0-9,]*(?:\.[0-9]{2})?)")
 
 def _load(path: Path) -> dict[str, PhraseSet]:
     table = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {name: phrase_set(entry, f"{path.name}[{name}]") for name, entry in table.items()}
+    book = PhraseBook(table, path.name)
+    return {name: book[name] for name in table}
 
 
 CUES = _load(DATA_FILE)

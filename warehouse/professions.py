@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scrapers.vocab import PROFESSIONS
-from warehouse.phrases import Hit, PhraseSet, phrase_set
+from warehouse.phrases import Hit, Matches, PhraseBook, PhraseSet, hits_of
 
 DATA_FILE = Path(__file__).with_name("classify_data") / "professions.toml"
 
@@ -44,13 +44,14 @@ def load_professions(path: Path = DATA_FILE) -> dict[str, Profession]:
     if set(table) != set(PROFESSIONS):
         missing, extra = set(PROFESSIONS) - set(table), set(table) - set(PROFESSIONS)
         raise ValueError(f"{path.name}: missing {sorted(missing)}, unknown {sorted(extra)}")
+    book = PhraseBook({slug: table[slug] for slug in PROFESSIONS}, path.name)
     return {
         slug: Profession(
             slug=slug,
             name=str(table[slug]["name"]),
             aligned_with=str(table[slug].get("aligned_with", "")),
             description=str(table[slug]["description"]),
-            phrases=phrase_set(table[slug], f"{path.name}[{slug}]"),
+            phrases=book[slug],
         )
         for slug in PROFESSIONS
     }
@@ -58,6 +59,9 @@ def load_professions(path: Path = DATA_FILE) -> dict[str, Profession]:
 
 VOCABULARY = load_professions()
 FINGERPRINT = hashlib.sha256(DATA_FILE.read_bytes()).hexdigest()[:16]
+# One book holds every label's phrases: each text is searched once for all of them.
+_BOOK = next(iter(VOCABULARY.values())).phrases.book
+_FIELDS = ("title", "organiser", "description")
 
 
 def descriptions() -> dict[str, str]:
@@ -67,22 +71,51 @@ def descriptions() -> dict[str, str]:
 
 def from_text(fields: Mapping[str, str | None]) -> list[Found]:
     """Labels from the text fields: "title", "organiser" and "description"."""
-    texts = {field: fields.get(field) or "" for field in ("title", "organiser", "description")}
-    taken = {field: _strong_spans(text) for field, text in texts.items()}
+    texts = {field: fields.get(field) or "" for field in _FIELDS}
+    scans = {field: _BOOK.scan(text) for field, text in texts.items()}
+    present = {slug for scan in scans.values() for slug in scan}
+    taken: dict[str, list[tuple[int, int]]] = {}
     found = []
-    for slug, profession in VOCABULARY.items():
-        hits = {
-            field: _outside(profession.phrases.hits(text, field != "description"), taken[field])
-            for field, text in texts.items()
-        }
-        reason = _text_reason(hits)
+    for slug in VOCABULARY:
+        if slug not in present:  # no phrase of it anywhere: no reason to give
+            continue
+        reason = _strong_reason(texts, scans, slug)
+        if reason is None:  # weak phrases only, the rarer case: work out which count
+            taken = taken or {field: _strong_spans(scan) for field, scan in scans.items()}
+            hits = {
+                field: _outside(_hits(texts[field], scans[field], slug, field), taken[field])
+                for field in _FIELDS
+            }
+            reason = _weak_reason(hits)
         if reason is not None:
             found.append(Found(slug, "keyword", reason))
     return found
 
 
-def _strong_spans(text: str) -> list[tuple[int, int]]:
-    return [span for p in VOCABULARY.values() for span in p.phrases.strong_spans(text)]
+def _strong_reason(
+    texts: Mapping[str, str], scans: Mapping[str, Mapping[str, Matches]], slug: str
+) -> str | None:
+    """A strong phrase anywhere gives the label: the first in the first field that has one.
+    A headline phrase is strong except in the description."""
+    for field in _FIELDS:
+        matches = scans[field].get(slug)
+        if matches is None:
+            continue
+        kinds = (matches.strong, matches.headline) if field != "description" else (matches.strong,)
+        firsts = [spans[0] for spans in kinds if spans]
+        if firsts:
+            start, end = min(firsts, key=lambda span: span[0])  # a tie goes to `strong`
+            return f'"{texts[field][start:end]}" in the {field}'
+    return None
+
+
+def _hits(text: str, scan: Mapping[str, Matches], slug: str, field: str) -> list[Hit]:
+    matches = scan.get(slug)
+    return [] if matches is None else hits_of(text, matches, headline=field != "description")
+
+
+def _strong_spans(scan: Mapping[str, Matches]) -> list[tuple[int, int]]:
+    return [span for matches in scan.values() for span in (*matches.strong, *matches.headline)]
 
 
 def _outside(hits: list[Hit], spans: list[tuple[int, int]]) -> list[Hit]:
@@ -91,12 +124,8 @@ def _outside(hits: list[Hit], spans: list[tuple[int, int]]) -> list[Hit]:
     return [h for h in hits if not h.weak or not any(a <= h.start and h.end <= b for a, b in spans)]
 
 
-def _text_reason(found: Mapping[str, list[Hit]]) -> str | None:
-    """A strong phrase anywhere gives the label; weak ones need a second, different one."""
-    for field in ("title", "organiser", "description"):
-        strong = [h for h in found[field] if not h.weak]
-        if strong:
-            return f'"{strong[0].phrase}" in the {field}'
+def _weak_reason(found: Mapping[str, list[Hit]]) -> str | None:
+    """Weak phrases give the label only when there are two different ones."""
     weak = _distinct((h.phrase, field) for field, hits in found.items() for h in hits)
     if len(weak) >= 2:
         (first, where_first), (second, where_second) = weak[:2]
