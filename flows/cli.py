@@ -336,3 +336,6 @@ def _db_busy(db: Path, exc: Exception) -> str:
 
 def main() -> None:
     app()
+
+
+import flows.cli_shard  # noqa: E402, F401  (adds `convene fetch` and `convene merge`)

@@ -1,0 +1,208 @@
+"""Per-source results as Arrow rows and back, exactly: see warehouse/shards.py.
+
+Datetimes are stored as UTC instants with the zone they were published in (an IANA name
+or a fixed offset), since an event's content hash reads the offset it was given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+
+from scrapers.fetch_types import Fetched, FetchError, FetchOutcome
+from scrapers.model import Event, Location, ParseResult, Post, Source
+from scrapers.pipeline import SourceResult
+
+TS = pa.timestamp("us", tz="UTC")
+TEXTS = pa.list_(pa.string())
+Row = dict[str, Any]
+
+_SOURCE = pa.struct(
+    [("id", pa.string()), ("name", pa.string()), ("organiser", pa.string()),
+     ("url", pa.string()), ("kind", pa.string()), ("regions", TEXTS), ("professions", TEXTS),
+     ("enabled", pa.bool_()), ("timezone", pa.string()), ("local", pa.bool_()),
+     ("base_dir", pa.string()), ("notes", pa.string()), ("max_body_mb", pa.float64()),
+     ("ignore_robots", pa.bool_()), ("priority", pa.int64()), ("max_pages", pa.int64()),
+     ("selectors", pa.list_(TEXTS)), ("date_format", pa.string())]
+)  # fmt: skip
+# The fields of Fetched and FetchError together; `type` says which one a row is.
+_OUTCOME = pa.struct(
+    [("type", pa.string()), ("url", pa.string()), ("http_status", pa.int32()),
+     ("seconds", pa.float64()), ("final_url", pa.string()), ("attempts", pa.int32()),
+     ("moved_to", pa.string()), ("content_type", pa.string()), ("etag", pa.string()),
+     ("last_modified", pa.string()), ("not_modified", pa.bool_()), ("encoding", pa.string()),
+     ("raw_bytes", pa.int64()), ("body", pa.binary()), ("kind", pa.string()),
+     ("reason", pa.string()), ("retry_after", pa.float64()), ("retriable", pa.bool_())]
+)  # fmt: skip
+RESULT_SCHEMA = pa.schema(
+    [("source_id", pa.string()), ("status", pa.string()), ("error", pa.string()),
+     ("error_kind", pa.string()), ("content_digest", pa.string()), ("warnings", TEXTS),
+     ("follow", TEXTS), ("parse_error", pa.string()), ("source", _SOURCE),
+     ("outcome", _OUTCOME)]
+)  # fmt: skip
+EVENT_SCHEMA = pa.schema(
+    [("result", pa.string()), ("source_id", pa.string()), ("source_uid", pa.string()),
+     ("title", pa.string()), ("start", TS), ("start_tz", pa.string()), ("end", TS),
+     ("end_tz", pa.string()), ("all_day", pa.bool_()), ("timezone", pa.string()),
+     ("url", pa.string()), ("description", pa.string()), ("location", pa.bool_()),
+     ("location_name", pa.string()), ("address", pa.string()), ("postcode", pa.string()),
+     ("lat", pa.float64()), ("lon", pa.float64()), ("attendance", pa.string()),
+     ("status", pa.string()), ("organiser", pa.string()), ("categories", TEXTS)]
+)  # fmt: skip
+POST_SCHEMA = pa.schema(
+    [("result", pa.string()), ("source_id", pa.string()), ("source_uid", pa.string()),
+     ("title", pa.string()), ("url", pa.string()), ("published", TS),
+     ("published_tz", pa.string()), ("summary", pa.string()), ("author", pa.string())]
+)  # fmt: skip
+TABLES = ("results", "events", "posts")
+SCHEMAS = (RESULT_SCHEMA, EVENT_SCHEMA, POST_SCHEMA)
+_LOCATION = ("name", "address", "postcode", "lat", "lon")
+
+
+def _zone(value: datetime | None) -> str | None:
+    """What turns a UTC instant back into `value` as published (its offset is hashed)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return "naive"
+    if isinstance(value.tzinfo, ZoneInfo) and value.tzinfo.key:
+        return value.tzinfo.key
+    offset = value.utcoffset() or timedelta(0)
+    return f"{offset.total_seconds():+.0f}"
+
+
+def _unzone(value: datetime | None, zone: str | None) -> datetime | None:
+    if value is None or zone is None:
+        return value
+    if zone == "naive":
+        return value.replace(tzinfo=None)
+    if zone[0] in "+-":
+        return value.astimezone(timezone(timedelta(seconds=int(zone))))
+    return value.astimezone(ZoneInfo(zone))
+
+
+def _outcome_row(outcome: FetchOutcome, bodies: bool) -> Row:
+    row = {f.name: getattr(outcome, f.name) for f in fields(outcome)}
+    row["type"] = "fetched" if isinstance(outcome, Fetched) else "error"
+    if "body" in row and not bodies:
+        row["body"] = None
+    return row
+
+
+def _outcome(row: Row) -> FetchOutcome:
+    if row["type"] == "fetched":
+        given = {f.name: row[f.name] for f in fields(Fetched)}
+        return Fetched(**{**given, "body": given["body"] or b""})
+    return FetchError(**{f.name: row[f.name] for f in fields(FetchError)})
+
+
+def _source_row(source: Source) -> Row:
+    row = {f.name: getattr(source, f.name) for f in fields(Source)}
+    row["base_dir"] = None if source.base_dir is None else str(source.base_dir)
+    row["selectors"] = [list(pair) for pair in source.selectors]
+    return row
+
+
+def _source(row: Row) -> Source:
+    base = row["base_dir"]
+    return Source(
+        **{
+            **row,
+            "regions": tuple(row["regions"]),
+            "professions": tuple(row["professions"]),
+            "base_dir": None if base is None else Path(base),
+            "selectors": tuple((role, css) for role, css in row["selectors"]),
+        }
+    )
+
+
+def _event_row(result: str, e: Event) -> Row:
+    row = {f.name: getattr(e, f.name) for f in fields(Event) if f.name != "location"}
+    row.update(result=result, start_tz=_zone(e.start), end_tz=_zone(e.end))
+    row["location"] = e.location is not None
+    for name in _LOCATION:
+        key = "location_name" if name == "name" else name
+        row[key] = getattr(e.location, name) if e.location else None
+    return row
+
+
+def _event(row: Row) -> Event:
+    where = [row.pop("location_name"), *(row.pop(k) for k in _LOCATION[1:])]
+    location = Location(*where) if row.pop("location") else None
+    start = _unzone(row.pop("start"), row.pop("start_tz"))
+    end = _unzone(row.pop("end"), row.pop("end_tz"))
+    assert start is not None
+    del row["result"]
+    categories = tuple(row.pop("categories"))
+    return Event(**row, start=start, end=end, location=location, categories=categories)
+
+
+def _post_row(result: str, p: Post) -> Row:
+    row = {f.name: getattr(p, f.name) for f in fields(Post)}
+    return {**row, "result": result, "published_tz": _zone(p.published)}
+
+
+def _post(row: Row) -> Post:
+    published = _unzone(row.pop("published"), row.pop("published_tz"))
+    del row["result"]
+    return Post(**row, published=published)
+
+
+def result_rows(
+    results: Sequence[SourceResult], bodies: bool = False
+) -> tuple[list[Row], list[Row], list[Row]]:
+    """Rows of results, events and posts; fetched bodies only when `bodies`."""
+    rows = [
+        {
+            "source_id": r.source.id,
+            "status": r.status,
+            "error": r.error,
+            "error_kind": r.error_kind,
+            "content_digest": r.content_digest,
+            "warnings": list(r.parsed.warnings),
+            "follow": list(r.parsed.follow),
+            "parse_error": r.parsed.error,
+            "source": _source_row(r.source),
+            "outcome": _outcome_row(r.outcome, bodies),
+        }
+        for r in results
+    ]
+    events = [_event_row(r.source.id, e) for r in results for e in r.parsed.events]
+    posts = [_post_row(r.source.id, p) for r in results for p in r.parsed.posts]
+    return rows, events, posts
+
+
+def from_rows(rows: list[Row], events: list[Row], posts: list[Row]) -> list[SourceResult]:
+    """The results again; raises ValueError when an event or post has no result."""
+    by_result: dict[str, list[Event]] = {}
+    for row in events:
+        by_result.setdefault(row["result"], []).append(_event(row))
+    posts_by: dict[str, list[Post]] = {}
+    for row in posts:
+        posts_by.setdefault(row["result"], []).append(_post(row))
+    results = []
+    for row in rows:
+        sid = row["source_id"]
+        parsed = ParseResult(
+            tuple(by_result.pop(sid, ())),
+            tuple(posts_by.pop(sid, ())),
+            tuple(row["warnings"]),
+            row["parse_error"],
+            tuple(row["follow"]),
+        )
+        outcome = _outcome(row["outcome"])
+        status, error, digest = row["status"], row["error"], row["content_digest"]
+        results.append(
+            SourceResult(
+                _source(row["source"]), status, outcome, parsed, error, digest, row["error_kind"]
+            )
+        )
+    if by_result or posts_by:
+        raise ValueError(f"events or posts of unknown sources: {sorted({*by_result, *posts_by})}")
+    return results
