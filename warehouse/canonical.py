@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 import duckdb
 import pyarrow as pa
 
+from warehouse.canonical_table import save_canonical_events
 from warehouse.classify import Classifier
 from warehouse.labels import classify_entries, with_stored_labels
 from warehouse.matching import Clustering, Listing, match
@@ -128,7 +129,10 @@ def recluster(
     for s in stored:
         groups[result.cluster_of[listing_id(s)]].append(s)
     entries = {cid: merge(cid, members, overrides) for cid, members in groups.items()}
-    _upsert_canonical(con, classify_entries(con, entries, now, classifier), now)
+    classified = classify_entries(con, entries, now, classifier)
+    _upsert_canonical(con, classified, now)
+    ranked = {cid: sorted(members, key=copy_rank) for cid, members in groups.items()}
+    save_canonical_events(con, classified, ranked, previous, now)
     return result
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from warehouse.views import CANONICAL_EVENTS_SQL, VIEWS_SQL
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -200,6 +202,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             classified_at TIMESTAMPTZ NOT NULL
         );
         """,
+    ),
+    Migration(
+        9,
+        "canonical events for analysts, and the views documented in the README",
+        CANONICAL_EVENTS_SQL + VIEWS_SQL,
     ),
 )
 

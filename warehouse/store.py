@@ -122,7 +122,7 @@ def _store_results(
 
 def _clustered(con: duckdb.DuckDBPyConnection) -> bool:
     [(done,)] = con.execute(
-        "SELECT (SELECT count(*) FROM clusters) > 0 OR (SELECT count(*) FROM events) = 0"
+        "SELECT EXISTS (SELECT 1 FROM canonical_events) OR NOT EXISTS (SELECT 1 FROM events)"
     ).fetchall()
     return bool(done)
 
