@@ -77,6 +77,25 @@ def news_section(news: Sequence[tuple[NewsFeed, int]]) -> str:
 </section>"""
 
 
+# Written by warehouse.analysis after each refresh, beside the figures it shows.
+CHART = "data/events-by-month.svg"
+
+
+def chart_section() -> str:
+    """The chart of events per month by region, with links to its figures."""
+    return f"""<section class="chart" aria-labelledby="chart-h">
+<h2 id="chart-h">Events per month</h2>
+<figure>
+<img src="{CHART}" width="760" style="max-width: 100%; height: auto" alt="Bar chart of \
+events per month by region, from a year ago to a year ahead. The figures are in the \
+data files linked below.">
+<figcaption>Events per month, by region (an event in two regions counts in both). The
+figures: {local_link("data/events_by_region_month.parquet", "events by region and month")},
+{local_link("data/upcoming_events.parquet", "upcoming events")} (Parquet files).</figcaption>
+</figure>
+</section>"""
+
+
 def render_index(
     feeds: Sequence[tuple[FeedSpec, int]],
     now: datetime,
@@ -84,9 +103,11 @@ def render_index(
     events: Sequence[StoredEvent] = (),
     site: SiteData | None = None,
     news: Sequence[tuple[NewsFeed, int]] = (),
+    chart: bool = False,
 ) -> bytes:
     """The index as UTF-8 HTML. `feeds`: each published feed with its upcoming events, in
-    publishing order; `events`: the upcoming events, in start order (page_events.upcoming)."""
+    publishing order; `events`: the upcoming events, in start order (page_events.upcoming);
+    `chart`: whether the chart of events per month is on disk to show."""
     base = feed_base(base_url)
     everything = next(((s, n) for s, n in feeds if s.kind == "all"), (all_spec(), len(events)))
     main = f"""<h1>Events for people who change public services</h1>
@@ -106,6 +127,7 @@ itself up to date.</p>
 <p class="empty" id="no-events" hidden>No upcoming events match these filters.</p>
 {events_by_day(events)}
 </section>
+{chart_section() if chart else ""}
 {communities_section(site)}
 {news_section(news)}
 {_HOW_TO}

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from feeds.page import render_index
+from feeds.page import CHART, render_index
 from feeds.page_events import upcoming
 from feeds.page_feed import render_feed_page
 from feeds.page_html import ASSET_NAMES, ASSETS
@@ -78,6 +78,7 @@ def write_site(
         if write_page(path, render_feed_page(spec, carried[spec.slug], feeds, now, base)):
             changed.append(path)
     index = out / "index.html"
-    if write_page(index, render_index(feeds, now, base_url, coming, site, report.news)):
+    chart = (out / CHART).is_file()  # written by warehouse.analysis before the pages
+    if write_page(index, render_index(feeds, now, base_url, coming, site, report.news, chart)):
         changed.append(index)
     return changed
