@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import duckdb
 import typer
 from rich.console import Console
 
 from feeds.ical import uid_for
-from flows.report import print_explanation, print_query_result, print_refresh, print_sources
+from flows.report import print_explanation, print_query_result, print_sources
 from scrapers.config import Settings, load_settings
 from scrapers.model import Source
 from scrapers.registry import PARSERS
@@ -26,17 +25,11 @@ from warehouse.health import source_health
 from warehouse.labels import stored_labels
 from warehouse.listings_io import ListingsError, read_listings, verdicts
 from warehouse.matching import match
-from warehouse.overrides import OverridesError, load_overrides
 from warehouse.records import StoredEvent
 from warehouse.schema import MIGRATIONS
 from warehouse.semantic import SemanticUnavailable
 from warehouse.store import connect
 from warehouse.subjects_io import Read, answer, read_subjects
-
-if TYPE_CHECKING:
-    from prefect.client.schemas.objects import State
-
-    from flows.refresh import RefreshOutcome
 
 app = typer.Typer(
     help="Convene: events for people who change public services, gathered into iCal and RSS feeds.",
@@ -60,76 +53,8 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-@app.command()
-def refresh(
-    sources: SourcesOpt = Path("sources.toml"),
-    db: DbOpt = Path("data/convene.duckdb"),
-    public: Annotated[Path, typer.Option(help="Folder the feeds are published into.")] = Path(
-        "public"
-    ),
-    timeout: Annotated[
-        float | None,
-        typer.Option(
-            help="Seconds allowed per source, retries included (default: [settings] or 30)."
-        ),
-    ] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="Public URL the feeds folder is served at (for links).")
-    ] = None,
-    overrides: Annotated[
-        Path, typer.Option(help="Manual same/different/correct decisions (skipped if absent).")
-    ] = Path("overrides.toml"),
-) -> None:
-    """Fetch every enabled source, store events in the database and publish the feeds.
-
-    Runs the Prefect flow `refresh`. With no Prefect server configured it starts a
-    temporary local one (10-20 s); set PREFECT_API_URL to use a running server.
-    Exit status: 0 when at least one source worked, 1 when none did, 2 for bad
-    input, 3 when the refresh itself broke (a bug: please report it).
-    """
-    _check_sources(sources)
-    try:
-        load_overrides(overrides)
-    except OverridesError as exc:
-        raise fail(str(exc)) from None
-    out.print(f"Refreshing sources from {sources} ...", highlight=False)
-    outcome = _run_flow(sources, db, public, timeout, base_url, overrides)
-    print_refresh(out, outcome)
-
-
-def _run_flow(
-    sources: Path,
-    db: Path,
-    public: Path,
-    timeout: float | None,
-    base_url: str | None,
-    overrides: Path,
-) -> RefreshOutcome:
-    from flows.refresh import RefreshOutcome
-    from flows.refresh import refresh as refresh_flow
-
-    async def run() -> State[Any]:
-        return await refresh_flow(
-            sources_file=str(sources),
-            db=str(db),
-            public=str(public),
-            timeout_seconds=timeout,
-            base_url=base_url,
-            overrides_file=str(overrides),
-            return_state=True,
-        )
-
-    state = asyncio.run(run())
-    result = state.result(raise_on_failure=False)
-    if isinstance(result, duckdb.IOException):
-        raise fail(_db_busy(db, result), code=1)
-    if isinstance(result, RefreshOutcome) and state.is_failed():
-        print_refresh(out, result)
-        raise fail(state.message or "the refresh failed", code=1)
-    if not isinstance(result, RefreshOutcome):
-        # Prefect has logged the traceback above: this is a bug in Convene.
-        raise fail(f"the refresh itself broke ({result!r}); please report it with the log above", 3)
-    return result
+# `convene refresh` and `convene deploy` (here, so they come first in --help).
+import flows.deploy  # noqa: E402
 
 
 @app.command("sources")

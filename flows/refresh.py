@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from prefect import flow, task
+import duckdb
+from prefect import Task, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.client.schemas.objects import State
-from prefect.states import Failed
+from prefect.client.schemas.objects import State, TaskRun
+from prefect.states import Cancelled, Completed, Failed
 
 from feeds import publish
 from feeds.site import write_site
 from feeds.write import PublishReport
-from scrapers.config import FeedWindow, load_settings
+from flows.lock import LockBusy, RefreshLocked, refresh_lock
+from scrapers.config import FeedWindow, Settings, load_settings
 from scrapers.crawl import collect
 from scrapers.fetch_types import FetchSettings, Remembered
 from scrapers.model import ParseContext, Source
@@ -34,7 +37,7 @@ from warehouse.store import RefreshRun, SourceSummary, connect, save_refresh
 
 @dataclass(frozen=True)
 class RefreshOutcome:
-    run_id: str
+    run_id: str | None  # None when only publishing: nothing was fetched or stored
     db_path: Path
     public_dir: Path
     summaries: tuple[SourceSummary, ...]
@@ -43,6 +46,46 @@ class RefreshOutcome:
     @property
     def succeeded(self) -> int:
         return sum(1 for s in self.summaries if s.status in SUCCESS)
+
+
+class SourceChoiceError(ValueError):
+    """`only` named a source that is not in the sources file, or is disabled there."""
+
+
+def choose_sources(sources: Sequence[Source], only: Sequence[str] | None) -> list[Source]:
+    """The sources to fetch: every enabled one, or only those named (in file order)."""
+    if only is None:
+        return [s for s in sources if s.enabled]
+    by_id = {s.id: s for s in sources}
+    unknown = [i for i in only if i not in by_id]
+    if unknown:
+        raise SourceChoiceError(
+            f"unknown source{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            f"known ids: {', '.join(by_id)}"
+        )
+    disabled = [i for i in only if not by_id[i].enabled]
+    if disabled:
+        raise SourceChoiceError(
+            f"disabled in the sources file (enabled = false): {', '.join(disabled)}"
+        )
+    return [s for s in sources if s.id in set(only)]
+
+
+def _database_in_use(task: Task[..., Any], run: TaskRun, state: State[Any]) -> bool:
+    return isinstance(state.data, duckdb.IOException) and "lock" in str(state.data).lower()
+
+
+# Retries, only where they help. Another process reading the DuckDB file (`convene
+# query`, a notebook) stops it opening for writing, and a writer stops the publish
+# task's read; such readers are usually gone within seconds, so these two tasks try
+# again after 2 and 10 s, for that error only (retrying a bug only repeats it). Both
+# are safe to repeat: the conflict comes at connect, save_refresh is one transaction,
+# and files are replaced atomically. Nothing is cached: a refresh is run to see change.
+_ON_DB_LOCK: dict[str, Any] = {
+    "retries": 2,
+    "retry_delay_seconds": [2, 10],
+    "retry_condition_fn": _database_in_use,
+}
 
 
 @task(cache_policy=NO_CACHE)
@@ -69,7 +112,7 @@ async def collect_sources(
     return await collect(sources, PARSERS, ctx, settings, known)
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, **_ON_DB_LOCK)
 def store_results(
     db_path: Path,
     run: RefreshRun,
@@ -85,7 +128,7 @@ def store_results(
         con.close()
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, **_ON_DB_LOCK)
 def publish_feeds(
     db_path: Path,
     public_dir: Path,
@@ -113,7 +156,9 @@ def publish_feeds(
     return report
 
 
-@flow(name="refresh", log_prints=True)
+# No flow retries: a failing source is data (its row says why), not a reason to fetch
+# every source again; each source already retries its own requests within --timeout.
+@flow(name="refresh", log_prints=True, retries=0)
 async def refresh(
     sources_file: str = "sources.toml",
     db: str = "data/convene.duckdb",
@@ -121,38 +166,87 @@ async def refresh(
     timeout_seconds: float | None = None,
     base_url: str | None = None,
     overrides_file: str = "overrides.toml",
+    only: list[str] | None = None,
+    publish_only: bool = False,
+    lock_timeout: float = 60.0,
 ) -> RefreshOutcome | State:
-    """Fetch every enabled source, store its events in DuckDB and publish the feeds.
+    """Fetch the enabled sources (or only those named in `only`), store their events in
+    DuckDB and publish the feeds from everything stored; `publish_only` skips the fetch.
 
-    When no source worked the run ends Failed, with the outcome as its data: that is
-    a finding for people to act on, not a crash, so no traceback is logged.
+    Ends Completed when every source worked; Completed with a message naming the failed
+    ones when some failed; Failed when none worked (a finding for people, so the outcome
+    is its data and no traceback is logged) or the pipeline broke; Cancelled when another
+    refresh held the database's lock for `lock_timeout` seconds.
     """
-    started = datetime.now(UTC)
     all_sources = load_sources(Path(sources_file), PARSERS.keys())
     configured = load_settings(Path(sources_file))
+    chosen = choose_sources(all_sources, only)
+    overrides = load_overrides(Path(overrides_file))
+    enabled = [s.id for s in all_sources if s.enabled]
+    if publish_only and not Path(db).exists():
+        raise FileNotFoundError(f"no database at {db}: nothing to publish yet")
+    try:
+        async with refresh_lock(Path(db), lock_timeout, _waiting(lock_timeout)):
+            run_id: str | None = None
+            summaries: list[SourceSummary] = []
+            results: list[SourceResult] = []
+            now = datetime.now(UTC)
+            if not publish_only:
+                run_id, summaries, results, now = await _fetch_and_store(
+                    chosen, all_sources, configured, sources_file, db, timeout_seconds, overrides
+                )
+            report = publish_feeds(
+                Path(db), Path(public), enabled, now, base_url, overrides, configured.window
+            )
+    except RefreshLocked as busy:
+        return Cancelled(message=busy.busy.message, data=busy.busy)
+    outcome = RefreshOutcome(run_id, Path(db), Path(public), tuple(summaries), report)
+    return end_state(outcome, results)
+
+
+async def _fetch_and_store(
+    chosen: Sequence[Source],
+    all_sources: Sequence[Source],
+    configured: Settings,
+    sources_file: str,
+    db: str,
+    timeout_seconds: float | None,
+    overrides: Overrides,
+) -> tuple[str, list[SourceSummary], list[SourceResult], datetime]:
+    started = datetime.now(UTC)
     settings = configured.fetch
-    classifier = make_classifier(configured.classifier_model, configured.model_threshold)
     if timeout_seconds is not None:
         settings = replace(settings, timeout=timeout_seconds)
-    overrides = load_overrides(Path(overrides_file))
-    enabled = [s for s in all_sources if s.enabled]
+    classifier = make_classifier(configured.classifier_model, configured.model_threshold)
     known = recall_validators(Path(db), started)
-    results = await collect_sources(enabled, settings, ParseContext(now=started), known)
+    results = await collect_sources(chosen, settings, ParseContext(now=started), known)
     run = RefreshRun(uuid.uuid4().hex, started, datetime.now(UTC), str(sources_file))
     summaries = store_results(Path(db), run, all_sources, results, overrides, classifier)
-    report = publish_feeds(
-        Path(db),
-        Path(public),
-        [s.id for s in enabled],
-        run.finished_at,
-        base_url,
-        overrides,
-        configured.window,
-    )
-    outcome = RefreshOutcome(run.run_id, Path(db), Path(public), tuple(summaries), report)
-    if enabled and outcome.succeeded == 0:
+    return run.run_id, summaries, results, run.finished_at
+
+
+def _waiting(timeout: float) -> Callable[[LockBusy], None]:
+    def log(busy: LockBusy) -> None:
+        get_run_logger().info(f"Waiting up to {timeout:g} s for another refresh{busy.holder}")
+
+    return log
+
+
+def end_state(outcome: RefreshOutcome, results: Sequence[SourceResult]) -> RefreshOutcome | State:
+    failed = [s.source_id for s in outcome.summaries if s.status not in SUCCESS]
+    if not failed:
+        return outcome
+    if outcome.succeeded == 0:
         return Failed(message=no_source_reason(results), data=outcome)
-    return outcome
+    message = failed_summary(failed, len(outcome.summaries))
+    get_run_logger().warning(message)
+    return Completed(message=message, data=outcome)
+
+
+def failed_summary(failed: Sequence[str], total: int, shown: int = 5) -> str:
+    names = ", ".join(failed[:shown])
+    more = f" and {len(failed) - shown} more" if len(failed) > shown else ""
+    return f"{len(failed)} of {total} sources failed: {names}{more}"
 
 
 def no_source_reason(results: Sequence[SourceResult]) -> str:

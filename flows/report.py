@@ -44,6 +44,14 @@ def _print_errors(console: Console, errors: Sequence[tuple[str, str]]) -> None:
 
 
 def print_refresh(console: Console, outcome: RefreshOutcome) -> None:
+    if outcome.run_id is None:
+        console.print(
+            f"Published from the database without fetching: {outcome.published.event_count} "
+            f"events in {outcome.published.feed_count} feeds.",
+            highlight=False,
+        )
+        _print_places(console, outcome)
+        return
     table = Table(title="Refresh results", title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("source", overflow="fold")
     table.add_column("status", no_wrap=True, min_width=12)
@@ -75,6 +83,10 @@ def print_refresh(console: Console, outcome: RefreshOutcome) -> None:
         + f". {outcome.published.event_count} events in {outcome.published.feed_count} feeds.",
         highlight=False,
     )
+    _print_places(console, outcome)
+
+
+def _print_places(console: Console, outcome: RefreshOutcome) -> None:
     console.print(f"Feeds:    {outcome.public_dir.resolve()}/index.html", highlight=False)
     console.print(f"Database: {outcome.db_path.resolve()}", highlight=False)
 
