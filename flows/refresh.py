@@ -77,10 +77,11 @@ def _database_in_use(task: Task[..., Any], run: TaskRun, state: State[Any]) -> b
 
 # Retries, only where they help. Another process reading the DuckDB file (`convene
 # query`, a notebook) stops it opening for writing, and a writer stops the publish
-# task's read; such readers are usually gone within seconds, so these two tasks try
-# again after 2 and 10 s, for that error only (retrying a bug only repeats it). Both
-# are safe to repeat: the conflict comes at connect, save_refresh is one transaction,
-# and files are replaced atomically. Nothing is cached: a refresh is run to see change.
+# task's read; such readers are usually gone within seconds, so the three tasks that
+# open the file try again after 2 and 10 s, for that error only (retrying a bug only
+# repeats it). All are safe to repeat: the conflict comes at connect, save_refresh is
+# one transaction, files are replaced atomically. Nothing is cached: a refresh is run
+# to see what changed. (Two refreshes never meet here: see flows/lock.py.)
 _ON_DB_LOCK: dict[str, Any] = {
     "retries": 2,
     "retry_delay_seconds": [2, 10],
@@ -88,7 +89,7 @@ _ON_DB_LOCK: dict[str, Any] = {
 }
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, **_ON_DB_LOCK)
 def recall_validators(db_path: Path, now: datetime) -> dict[str, Remembered]:
     if not db_path.exists():
         return {}
