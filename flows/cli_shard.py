@@ -31,12 +31,10 @@ from flows.cli import DbOpt, SourcesOpt, _check_sources, _db_busy, app, fail, ou
 from flows.report import print_refresh
 from scrapers.config import load_settings
 from scrapers.crawl import collect
-from scrapers.fetch_types import Remembered
 from scrapers.model import ParseContext
 from scrapers.pipeline import SourceResult
 from scrapers.registry import PARSERS
 from scrapers.sources import SourcesError, load_sources
-from warehouse.cache import recall
 from warehouse.classify import make_classifier
 from warehouse.overrides import OverridesError, load_overrides
 from warehouse.shards import (
@@ -46,8 +44,8 @@ from warehouse.shards import (
     check_complete,
     file_digest,
     find_shards,
-    read_known,
     read_shard,
+    remembered,
     write_known,
     write_shard,
 )
@@ -61,19 +59,6 @@ Clock = Callable[[], datetime]
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def recall_known(path: Path | None, now: datetime) -> dict[str, Remembered]:
-    """Validators and digests from a database file (*.duckdb) or a `--known-out` snapshot."""
-    if path is None or not path.exists():
-        return {}
-    if path.suffix != ".duckdb":
-        return read_known(path, now)
-    con = connect(path, read_only=True)
-    try:
-        return recall(con, now)
-    finally:
-        con.close()
 
 
 async def fetch_shard(
@@ -91,15 +76,15 @@ async def fetch_shard(
     sources = load_sources(sources_file, PARSERS.keys())
     mine = [s for s in sources if s.enabled and shard.holds(s)]
     started = clock()
-    remembered = recall_known(known, started)
-    results = await collect(mine, PARSERS, ParseContext(now=started), settings, remembered)
+    memory = remembered(known, started)
+    results = await collect(mine, PARSERS, ParseContext(now=started), settings, memory)
     ids = tuple(s.id for s in mine)
     manifest = Manifest(shard, started, clock(), file_digest(sources_file), ids)
     write_shard(folder, manifest, results)
     return manifest, results
 
 
-def merge_shards(
+async def merge_shards(
     paths: Sequence[Path],
     sources_file: Path,
     db: Path,
@@ -107,9 +92,11 @@ def merge_shards(
     overrides_file: Path,
     base_url: str | None = None,
     known_out: Path | None = None,
+    lock_timeout: float = 60.0,
 ) -> RefreshOutcome:
-    """Store every shard as one refresh, publish the feeds, and optionally snapshot what the
-    database remembers of each URL for the next round's workers."""
+    """Store every shard as one refresh and publish the feeds, holding the database's
+    refresh lock; optionally snapshot what the database remembers for the next round."""
+    from flows.lock import refresh_lock
     from flows.refresh import RefreshOutcome, publish_feeds, store_results
 
     folders = find_shards(paths)
@@ -129,17 +116,16 @@ def merge_shards(
     run = RefreshRun(uuid.uuid4().hex, started, finished, str(sources_file))
     overrides = load_overrides(overrides_file)
     classifier = make_classifier(configured.classifier_model, configured.model_threshold)
-    summaries = store_results.fn(db, run, sources, results, overrides, classifier)
-    if known_out is not None:
-        con = connect(db, read_only=True)
-        try:
-            write_known(con, known_out, finished)
-        finally:
-            con.close()
     ids = [s.id for s in enabled]
-    report = publish_feeds.fn(
-        db, public, ids, finished, base_url, overrides, configured.window
-    )  # fmt: skip
+    async with refresh_lock(db, lock_timeout):
+        summaries = store_results.fn(db, run, sources, results, overrides, classifier)
+        if known_out is not None:
+            con = connect(db, read_only=True)
+            try:
+                write_known(con, known_out, finished)
+            finally:
+                con.close()
+        report = publish_feeds.fn(db, public, ids, finished, base_url, overrides, configured.window)
     return RefreshOutcome(run.run_id, db, public, tuple(summaries), report)
 
 
@@ -215,17 +201,27 @@ def merge_command(
         Path | None,
         typer.Option(help="Also write what the database remembers, for `fetch --known`."),
     ] = None,
+    lock_timeout: Annotated[
+        float, typer.Option(min=0, help="Seconds to wait while a refresh uses the database.")
+    ] = 60.0,
 ) -> None:
     """Store all shards of one round as a single refresh and publish the feeds.
 
-    Needs every shard 1/n..n/n, fetched with this same sources file. Exit status: 0 when
-    at least one source worked, 1 when none did, 2 for bad input or an incomplete set.
+    Needs every shard 1/n..n/n, fetched with this same sources file. Holds the database's
+    refresh lock (DB.lock) while storing and publishing, as `convene refresh` does.
+    Exit status: 0 when at least one source worked, 1 when none did, 2 for bad input or
+    an incomplete set, 4 when a refresh kept the database for all of --lock-timeout.
     """
+    from flows.lock import RefreshLocked
+
     _check_sources(sources)
+    options = (base_url, known_out, lock_timeout)
     try:
-        outcome = merge_shards(shards, sources, db, public, overrides, base_url, known_out)
+        outcome = asyncio.run(merge_shards(shards, sources, db, public, overrides, *options))
     except (ShardError, SourcesError, OverridesError) as exc:
         raise fail(str(exc)) from None
+    except RefreshLocked as exc:
+        raise fail(exc.busy.message, code=4) from None
     except duckdb.IOException as exc:
         raise fail(_db_busy(db, exc), code=1) from None
     print_refresh(out, outcome)
@@ -253,7 +249,7 @@ async def _fetch_shard_flow(
     return {"shard": shard, "sources": len(manifest.source_ids), "statuses": dict(statuses)}
 
 
-def _merge_flow(
+async def _merge_flow(
     shards: list[str],
     sources_file: str = "sources.toml",
     db: str = "data/convene.duckdb",
@@ -261,9 +257,10 @@ def _merge_flow(
     base_url: str | None = None,
     overrides_file: str = "overrides.toml",
     known_out: str | None = None,
+    lock_timeout: float = 60.0,
 ) -> RefreshOutcome:
     """Store every shard of one round as a single refresh, then publish the feeds."""
-    return merge_shards(
+    return await merge_shards(
         [Path(s) for s in shards],
         Path(sources_file),
         Path(db),
@@ -271,6 +268,7 @@ def _merge_flow(
         Path(overrides_file),
         base_url,
         Path(known_out) if known_out else None,
+        lock_timeout,
     )
 
 

@@ -14,11 +14,13 @@ from typing import Any
 import duckdb
 import pytest
 from conftest import REPO, SAMPLES, sample_sources_over_http
+from filelock import FileLock
 from httpserver import LocalServer
 from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.cli_shard import fetch_shard, merge_shards
+from flows.lock import lock_path
 from scrapers.config import load_settings
 from scrapers.model import ParseContext
 from scrapers.registry import PARSERS
@@ -65,10 +67,9 @@ def _sharded_refresh(
                 sources_file, Shard(index, count), shards / f"{index}", known, None, lambda: now
             )
         )
-    outcome = merge_shards(
-        [shards], sources_file, folder / "c.duckdb", folder / "public",
-        folder / "no-overrides.toml", known_out=known,
-    )  # fmt: skip
+    db, public, overrides = folder / "c.duckdb", folder / "public", folder / "none.toml"
+    merging = merge_shards([shards], sources_file, db, public, overrides, known_out=known)
+    outcome = asyncio.run(merging)
     return list(outcome.summaries)
 
 
@@ -182,6 +183,20 @@ def test_commands_refuse_bad_input(tmp_path: Path) -> None:
     assert not (tmp_path / "c").exists()
 
 
+def test_merge_waits_for_a_refresh_holding_the_database(tmp_path: Path) -> None:
+    samples = str(SAMPLE_SOURCES)
+    code, text = _run("fetch", "--out", str(tmp_path / "all"), "-s", samples)
+    assert code == 0 and "Shard 1/1: 8 sources" in text
+    db = tmp_path / "c.duckdb"
+    with FileLock(lock_path(db)):  # as a running `convene refresh` holds it
+        code, text = _run(
+            "merge", str(tmp_path / "all"), "-s", samples, "--db", str(db),
+            "--lock-timeout", "0.5",
+        )  # fmt: skip
+    assert code == 4 and "another refresh is running" in text
+    assert not db.exists()
+
+
 @pytest.mark.prefect
 @pytest.mark.usefixtures("prefect_api")
 def test_prefect_flows_from_their_entrypoints(tmp_path: Path) -> None:
@@ -196,11 +211,12 @@ def test_prefect_flows_from_their_entrypoints(tmp_path: Path) -> None:
             fetch(shard=f"{index}/2", folder=folder, sources_file=str(SAMPLE_SOURCES))
         )
         assert done["shard"] == f"{index}/2"
-    outcome = merge(
+    merging = merge(
         shards=[str(tmp_path / "round")], sources_file=str(SAMPLE_SOURCES),
         db=str(tmp_path / "c.duckdb"), public=str(tmp_path / "public"),
         overrides_file=str(tmp_path / "none.toml"),
     )  # fmt: skip
+    outcome = asyncio.run(merging)
     assert outcome.succeeded == 8 and (tmp_path / "public" / "all.ics").exists()
     # `prefect deploy` names a flow by file and function; loading it imports the file anew.
     script = (

@@ -35,6 +35,7 @@ from scrapers.model import Source
 from scrapers.pipeline import SourceResult
 from warehouse.cache import REPARSE_AFTER, recall
 from warehouse.shard_rows import SCHEMAS, TABLES, TS, from_rows, result_rows
+from warehouse.store import connect
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -200,3 +201,16 @@ def read_known(
         for row in pq.read_table(path, schema=KNOWN_SCHEMA).to_pylist()
         if row["parsed_at"] is not None and row["parsed_at"] >= since
     }
+
+
+def remembered(path: Path | None, now: datetime) -> dict[str, Remembered]:
+    """Validators and digests from a database (*.duckdb) or a `write_known` snapshot."""
+    if path is None or not path.exists():
+        return {}
+    if path.suffix != ".duckdb":
+        return read_known(path, now)
+    con = connect(path, read_only=True)
+    try:
+        return recall(con, now)
+    finally:
+        con.close()
