@@ -264,3 +264,4 @@ def main() -> None:
 
 
 import flows.cli_shard  # noqa: E402, F401  (adds `convene fetch` and `convene merge`)
+from flows import cli_analysis  # noqa: E402, F401  (adds `convene stats` and `convene export`)

@@ -26,6 +26,7 @@ from scrapers.model import ParseContext, Source
 from scrapers.pipeline import SUCCESS, SourceResult
 from scrapers.registry import PARSERS
 from scrapers.sources import load_sources
+from warehouse.analysis import publish_analysis
 from warehouse.cache import recall
 from warehouse.canonical import published_events
 from warehouse.changelog import change_records, news_posts
@@ -153,6 +154,7 @@ def publish_feeds(
     finally:
         con.close()
     report = publish(events, public_dir, now, base_url, changes=changes, posts=posts)
+    publish_analysis(db_path, public_dir, now)  # before the pages: the index shows its chart
     write_site(report, now, base_url, events, site)
     return report
 
