@@ -57,6 +57,8 @@ def free(text: str) -> Cue | None:
 
 
 def _price(text: str) -> str | None:
+    if "£" not in text and "GBP" not in text:  # the regex would try every position
+        return None
     for match in _PRICE.finditer(text):
         if float(match.group(1).replace(",", "")) > 0:
             return match.group(0)

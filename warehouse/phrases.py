@@ -120,7 +120,7 @@ class PhraseBook:
     def _scan(self, text: str) -> Mapping[str, Matches]:
         if self.automaton is None:
             return {}
-        plain, breaks = _collapse(text)
+        plain = " ".join(text.split())  # whitespace runs as one space; str.split's is \s's
         size = len(plain)
         found: list[Candidate] = []
         edgy: list[tuple[int, int, tuple[Entry, ...]]] = []  # may stand by a masked phrase
@@ -142,18 +142,20 @@ class PhraseBook:
                 negatives = negatives or kind == NOT
         if not found:
             return {}
+        breaks = _breaks(text, plain)
         if negatives:
             found = _unmask(found, edgy, plain)
-        found.sort()
-        kinds: dict[int, list[list[Span]]] = {}
-        reached, last_kind = 0, (-1, -1)
+        found.sort()  # each list's matches together, each start's earliest phrase first
+        kinds: dict[int, tuple[list[Span], ...]] = {}
+        reached = last_number = last_kind = -1
         for number, kind, start, _, end in found:
-            if (number, kind) != last_kind:  # the next regular expression's matches
-                reached, last_kind = 0, (number, kind)
+            if kind != last_kind or number != last_number:  # the next regex's matches
+                reached, last_number, last_kind = 0, number, kind
             if start >= reached:  # finditer: leftmost, then the earliest phrase, no overlap
-                kinds.setdefault(number, [[], [], []])[kind].append(_original(start, end, breaks))
+                spans = kinds.get(number) or kinds.setdefault(number, ([], [], []))
+                spans[kind].append(_original(start, end, breaks))
                 reached = end
-        return {self.labels[n]: Matches(*map(tuple, kinds[n])) for n in kinds}
+        return {self.labels[n]: Matches(*map(tuple, spans)) for n, spans in kinds.items()}
 
 
 def _unmask(
@@ -256,22 +258,21 @@ def _folding(alphabet: str) -> Folding:
     return Folding(table, simple)
 
 
-def _collapse(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """The text with each inner whitespace run as one space and none at either end, and
-    where that moved the rest: (offset in the new text, characters dropped before it)."""
-    plain = " ".join(text.split())  # str.split's whitespace is \s's
+def _breaks(text: str, plain: str) -> list[tuple[int, int]]:
+    """Where collapsing whitespace moved the text: (offset in the collapsed text,
+    characters dropped before it), as _original reads them."""
     stripped = text.lstrip()
     dropped = len(text) - len(stripped)
     breaks = [(0, dropped)] if dropped else []
     if len(plain) == len(stripped.rstrip()):  # no run of two or more inside
-        return plain, breaks
+        return breaks
     for run in _GAPS.finditer(text, dropped):
         start, end = run.span()
         if end == len(text):
             break
         dropped += end - start - 1
         breaks.append((end - dropped, dropped))
-    return plain, breaks
+    return breaks
 
 
 def _original(start: int, end: int, breaks: Sequence[tuple[int, int]]) -> Span:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scrapers.vocab import PROFESSIONS
-from warehouse.phrases import Hit, Matches, PhraseBook, PhraseSet, hits_of
+from warehouse.phrases import Hit, Matches, PhraseBook, PhraseSet, Span, hits_of
 
 DATA_FILE = Path(__file__).with_name("classify_data") / "professions.toml"
 
@@ -80,7 +80,8 @@ def from_text(fields: Mapping[str, str | None]) -> list[Found]:
         if slug not in present:  # no phrase of it anywhere: no reason to give
             continue
         reason = _strong_reason(texts, scans, slug)
-        if reason is None:  # weak phrases only, the rarer case: work out which count
+        if reason is None and sum(len(spans) for spans in _matches(scans, slug)) > 1:
+            # Weak phrases only, and two different ones are needed: see which count.
             taken = taken or {field: _strong_spans(scan) for field, scan in scans.items()}
             hits = {
                 field: _outside(_hits(texts[field], scans[field], slug, field), taken[field])
@@ -107,6 +108,10 @@ def _strong_reason(
             start, end = min(firsts, key=lambda span: span[0])  # a tie goes to `strong`
             return f'"{texts[field][start:end]}" in the {field}'
     return None
+
+
+def _matches(scans: Mapping[str, Mapping[str, Matches]], slug: str) -> list[tuple[Span, ...]]:
+    return [spans for scan in scans.values() for spans in scan.get(slug, ())]
 
 
 def _hits(text: str, scan: Mapping[str, Matches], slug: str, field: str) -> list[Hit]:
