@@ -147,7 +147,8 @@ def export(
     if target.is_dir():
         raise fail(f"{target} is a folder: give a file name, e.g. {target / 'events'}.{fmt}")
     if not target.parent.is_dir():
-        raise fail(f"cannot write {target}: the folder {target.parent} does not exist")
+        problem = "is not a folder" if target.parent.exists() else "does not exist"
+        raise fail(f"cannot write {target}: {target.parent} {problem}")
     con, path = open_for_analysis(db)
     fresh = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse.views import CANONICAL_EVENTS_SQL, VIEWS_SQL
+from warehouse.views import CANONICAL_EVENTS_SQL, DUPLICATE_CLUSTERS_V10_SQL, VIEWS_SQL
 
 
 @dataclass(frozen=True)
@@ -207,6 +207,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         9,
         "canonical events for analysts, and the views documented in the README",
         CANONICAL_EVENTS_SQL + VIEWS_SQL,
+    ),
+    Migration(
+        10,
+        "duplicate_clusters joins only clusters with several members (faster)",
+        DUPLICATE_CLUSTERS_V10_SQL,
     ),
 )
 

@@ -1,7 +1,7 @@
-"""The analysts' table and views: the SQL of migration 9 (see warehouse/schema.py).
+"""The analysts' table and views: the SQL of migrations 9 and 10 (warehouse/schema.py).
 
-This text is part of a released migration: never edit it. A change to a view is a new
-migration that runs `CREATE OR REPLACE VIEW` with the new SQL.
+These texts are parts of released migrations: never edit them. A change to a view is a
+new migration that runs `CREATE OR REPLACE VIEW` with the new SQL (as 10 does).
 
 `canonical_events` holds one row per canonical event (a cluster of listings), as the
 feeds publish it: merged by warehouse.canonical (the copy of the highest-priority source,
@@ -183,6 +183,51 @@ CREATE VIEW duplicate_clusters AS
 WITH members AS (
     SELECT k.cluster_id, k.listing_id, e.source_id, e.title, e.start_at
     FROM clusters k JOIN events e ON e.source_id || '/' || e.source_uid = k.listing_id
+),
+pairs AS (
+    SELECT ka.cluster_id, p.a, p.b, p.score, p.rule, p.matched
+    FROM match_pairs p
+    JOIN clusters ka ON ka.listing_id = p.a
+    JOIN clusters kb ON kb.listing_id = p.b
+    WHERE ka.cluster_id = kb.cluster_id
+),
+scored AS (
+    SELECT cluster_id,
+           min(score) FILTER (WHERE matched) AS min_score,
+           max(score) FILTER (WHERE matched) AS max_score,
+           list({'a': a, 'b': b, 'score': round(score, 3), 'rule': rule, 'matched': matched}
+                ORDER BY score DESC, a, b) AS pairs
+    FROM pairs GROUP BY cluster_id
+),
+grouped AS (
+    SELECT cluster_id, count(*) AS members,
+           list(listing_id ORDER BY listing_id) AS listings,
+           list(DISTINCT source_id ORDER BY source_id) AS sources,
+           list(title ORDER BY listing_id) AS titles,
+           min(start_at) AS start_at
+    FROM members GROUP BY cluster_id HAVING count(*) > 1
+)
+SELECT g.cluster_id, coalesce(ce.title, g.titles[1]) AS title, g.start_at, g.members,
+       g.listings, g.sources, g.titles, s.min_score, s.max_score, coalesce(s.pairs, []) AS pairs
+FROM grouped g
+LEFT JOIN canonical_events ce ON ce.cluster_id = g.cluster_id
+LEFT JOIN scored s ON s.cluster_id = g.cluster_id
+ORDER BY g.start_at, g.cluster_id;
+"""
+
+# Migration 10: the same view, but only clusters with several members are joined to
+# their listings (the first version joined every cluster: 10 s instead of 0.7 s for a
+# million listings). Same columns, same rows.
+DUPLICATE_CLUSTERS_V10_SQL = """
+CREATE OR REPLACE VIEW duplicate_clusters AS
+WITH several AS (
+    SELECT cluster_id FROM clusters GROUP BY cluster_id HAVING count(*) > 1
+),
+members AS (
+    SELECT k.cluster_id, k.listing_id, e.source_id, e.title, e.start_at
+    FROM clusters k
+    JOIN several USING (cluster_id)
+    JOIN events e ON e.source_id || '/' || e.source_uid = k.listing_id
 ),
 pairs AS (
     SELECT ka.cluster_id, p.a, p.b, p.score, p.rule, p.matched
