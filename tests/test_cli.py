@@ -32,6 +32,23 @@ def test_help_explains_every_command() -> None:
         assert command in text
     code, text = _run("refresh", "--help")
     assert code == 0 and "--sources" in text and "PREFECT_API_URL" in text
+    for option in ("--source", "--publish-only", "--lock-timeout", "4 when another refresh"):
+        assert option in text
+    code, text = _run("deploy", "--help")
+    assert code == 0 and "--cron" in text and "prefect deployment run refresh/NAME" in text
+
+
+def test_refresh_refuses_unknown_sources_and_impossible_combinations(tmp_path: Path) -> None:
+    samples = str(SAMPLES / "sample-sources.toml")
+    code, text = _run("refresh", "--sources", samples, "--source", "nope", "--source", "nah")
+    assert code == 2 and "unknown sources 'nope', 'nah'; known ids: sample-leeds-" in text
+    assert "sample-commsgov" in text and "Traceback" not in text
+    code, text = _run("refresh", "--sources", samples, "--publish-only", "--source", "x")
+    assert code == 2 and "--publish-only publishes what is stored" in text
+    code, text = _run(
+        "refresh", "--sources", samples, "--publish-only", "--db", str(tmp_path / "none")
+    )
+    assert code == 2 and "no database at" in text
 
 
 def test_sources_before_any_refresh(tmp_path: Path) -> None:
@@ -74,7 +91,8 @@ def _convene(*args: str) -> tuple[int, str]:
 def test_refresh_sources_and_query_on_samples(tmp_path: Path) -> None:
     db, public = str(tmp_path / "c.duckdb"), str(tmp_path / "public")
     samples = str(SAMPLES / "sample-sources.toml")
-    code, text = _convene("refresh", "--sources", samples, "--db", db, "--public", public)
+    options = ("--sources", samples, "--db", db, "--public", public)
+    code, text = _convene("refresh", *options)
     assert code == 0, text
     assert "8 of 8 sources worked" in text and "index.html" in text
     assert "Traceback" not in text
@@ -88,6 +106,10 @@ def test_refresh_sources_and_query_on_samples(tmp_path: Path) -> None:
     assert code == 0 and "1 row" in text
     code, text = _run("query", "DELETE FROM events", "--db", db)
     assert code == 2 and "read-only" in text
+    code, text = _convene("refresh", *options, "--source", "sample-commsgov")
+    assert code == 0 and "1 of 1 sources worked" in text and "sample-leeds" not in text
+    code, text = _convene("refresh", *options, "--publish-only")
+    assert code == 0 and "Published from the database without fetching" in text
 
 
 @pytest.mark.prefect
