@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +21,9 @@ from scrapers.pipeline import SourceResult
 
 TS = pa.timestamp("us", tz="UTC")
 TEXTS = pa.list_(pa.string())
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Row = dict[str, Any]
+Columns = dict[str, list[Any]]
 
 _SOURCE = pa.struct(
     [("id", pa.string()), ("name", pa.string()), ("organiser", pa.string()),
@@ -63,6 +65,8 @@ POST_SCHEMA = pa.schema(
 TABLES = ("results", "events", "posts")
 SCHEMAS = (RESULT_SCHEMA, EVENT_SCHEMA, POST_SCHEMA)
 _LOCATION = ("name", "address", "postcode", "lat", "lon")
+_EVENT_FIELDS = [f.name for f in fields(Event) if f.name != "location"]
+_POST_FIELDS = [f.name for f in fields(Post)]
 
 
 def _zone(value: datetime | None) -> str | None:
@@ -123,7 +127,7 @@ def _source(row: Row) -> Source:
 
 
 def _event_row(result: str, e: Event) -> Row:
-    row = {f.name: getattr(e, f.name) for f in fields(Event) if f.name != "location"}
+    row = {name: getattr(e, name) for name in _EVENT_FIELDS}
     row.update(result=result, start_tz=_zone(e.start), end_tz=_zone(e.end))
     row["location"] = e.location is not None
     for name in _LOCATION:
@@ -132,26 +136,79 @@ def _event_row(result: str, e: Event) -> Row:
     return row
 
 
-def _event(row: Row) -> Event:
-    where = [row.pop("location_name"), *(row.pop(k) for k in _LOCATION[1:])]
-    location = Location(*where) if row.pop("location") else None
-    start = _unzone(row.pop("start"), row.pop("start_tz"))
-    end = _unzone(row.pop("end"), row.pop("end_tz"))
-    assert start is not None
-    del row["result"]
-    categories = tuple(row.pop("categories"))
-    return Event(**row, start=start, end=end, location=location, categories=categories)
+def _events(c: Columns) -> dict[str, list[Event]]:
+    """Events by the result they belong to, built straight from the columns."""
+    found: dict[str, list[Event]] = {}
+    places = zip(c["location"], *(c[k] for k in ("location_name", *_LOCATION[1:])), strict=True)
+    for result, sid, uid, title, start, start_tz, end, end_tz, all_day, zone, url, text, (
+        has_place, *place
+    ), attendance, status, organiser, categories in zip(
+        c["result"], c["source_id"], c["source_uid"], c["title"], c["start"], c["start_tz"],
+        c["end"], c["end_tz"], c["all_day"], c["timezone"], c["url"], c["description"], places,
+        c["attendance"], c["status"], c["organiser"], c["categories"], strict=True,
+    ):  # fmt: skip
+        found.setdefault(result, []).append(
+            Event(
+                sid,
+                uid,
+                title,
+                _unzone(start, start_tz) or start,
+                _unzone(end, end_tz),
+                all_day=all_day,
+                timezone=zone,
+                url=url,
+                description=text,
+                location=Location(*place) if has_place else None,
+                attendance=attendance,
+                status=status,
+                organiser=organiser,
+                categories=tuple(categories),
+            )
+        )
+    return found
 
 
 def _post_row(result: str, p: Post) -> Row:
-    row = {f.name: getattr(p, f.name) for f in fields(Post)}
+    row = {name: getattr(p, name) for name in _POST_FIELDS}
     return {**row, "result": result, "published_tz": _zone(p.published)}
 
 
-def _post(row: Row) -> Post:
-    published = _unzone(row.pop("published"), row.pop("published_tz"))
-    del row["result"]
-    return Post(**row, published=published)
+def _posts(c: Columns) -> dict[str, list[Post]]:
+    found: dict[str, list[Post]] = {}
+    for result, zone, *values in zip(
+        c["result"], c["published_tz"], *(c[n] for n in _POST_FIELDS), strict=True
+    ):
+        post = dict(zip(_POST_FIELDS, values, strict=True))
+        post["published"] = _unzone(post["published"], zone)
+        found.setdefault(result, []).append(Post(**post))
+    return found
+
+
+def table_columns(table: pa.Table) -> Columns:
+    """The table's columns as lists, timestamps and lists of text converted a column at a
+    time (pyarrow's own per-value conversion of those is slow)."""
+    found: dict[str, list[Any]] = {}
+    for name, chunked in zip(table.column_names, table.columns, strict=True):
+        column = chunked.combine_chunks()
+        if pa.types.is_timestamp(column.type):
+            micros = column.cast(pa.int64()).to_pylist()
+            found[name] = [None if v is None else EPOCH + timedelta(microseconds=v) for v in micros]
+        elif column.type == TEXTS:
+            values, ends, valid = (
+                column.values.to_pylist(), column.offsets.to_pylist(), column.is_valid().to_pylist()
+            )  # fmt: skip
+            found[name] = [
+                values[a:b] if ok else None for a, b, ok in zip(ends, ends[1:], valid, strict=False)
+            ]
+        else:
+            found[name] = column.to_pylist()
+    return found
+
+
+def column_rows(columns: Columns) -> list[Row]:
+    return [
+        dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
+    ]
 
 
 def result_rows(
@@ -178,14 +235,9 @@ def result_rows(
     return rows, events, posts
 
 
-def from_rows(rows: list[Row], events: list[Row], posts: list[Row]) -> list[SourceResult]:
+def from_columns(rows: list[Row], events: Columns, posts: Columns) -> list[SourceResult]:
     """The results again; raises ValueError when an event or post has no result."""
-    by_result: dict[str, list[Event]] = {}
-    for row in events:
-        by_result.setdefault(row["result"], []).append(_event(row))
-    posts_by: dict[str, list[Post]] = {}
-    for row in posts:
-        posts_by.setdefault(row["result"], []).append(_post(row))
+    by_result, posts_by = _events(events), _posts(posts)
     results = []
     for row in rows:
         sid = row["source_id"]

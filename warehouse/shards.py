@@ -34,7 +34,15 @@ from scrapers.fetch_types import Remembered, Validators
 from scrapers.model import Source
 from scrapers.pipeline import SourceResult
 from warehouse.cache import REPARSE_AFTER, recall
-from warehouse.shard_rows import SCHEMAS, TABLES, TS, from_rows, result_rows
+from warehouse.shard_rows import (
+    SCHEMAS,
+    TABLES,
+    TS,
+    column_rows,
+    from_columns,
+    result_rows,
+    table_columns,
+)
 from warehouse.store import connect
 
 FORMAT = 1
@@ -140,9 +148,9 @@ def read_shard(folder: Path) -> tuple[Manifest, list[SourceResult]]:
         raise ShardError(f"{folder} has no {MANIFEST}: not a shard, or unfinished") from None
     try:
         rows, events, posts = (
-            pq.read_table(folder / f"{name}.parquet").to_pylist() for name in TABLES
+            table_columns(pq.read_table(folder / f"{n}.parquet")) for n in TABLES
         )
-        results = from_rows(rows, events, posts)
+        results = from_columns(column_rows(rows), events, posts)
     except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
         raise ShardError(f"{folder}: cannot read the shard: {exc}") from None
     if tuple(r.source.id for r in results) != manifest.source_ids:
