@@ -9,7 +9,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: run sample test lint check setup clean
+.PHONY: run sample test lint check setup clean bench bench-quick
 
 run: .venv/.synced
 	.venv/bin/convene refresh $(ARGS)
@@ -33,6 +33,13 @@ lint: .venv/.synced
 
 check: lint test
 
+# The benchmark suite (BENCHMARKS.md): its peers, splink and reader, are in the bench group.
+bench: .venv/.synced-bench
+	.venv/bin/python bench/run_all.py $(ARGS)
+
+bench-quick: .venv/.synced-bench
+	.venv/bin/python bench/run_all.py --quick $(ARGS)
+
 setup: .venv/.synced
 
 .tools/bin/uv:
@@ -42,6 +49,10 @@ setup: .venv/.synced
 .venv/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked --python $(PYTHON)
 	touch $@
+
+.venv/.synced-bench: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --group bench --python $(PYTHON)
+	touch $@ .venv/.synced
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache tests/js/node_modules
