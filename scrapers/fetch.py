@@ -26,7 +26,7 @@ from scrapers.fetch_types import (
     Validators,
 )
 from scrapers.guard import AddressPolicy, Resolver, system_resolve
-from scrapers.hosts import HostGate
+from scrapers.hosts import Gate, HostGate
 from scrapers.model import Source
 from scrapers.retry import backoff
 from scrapers.robots import RobotsCache
@@ -39,6 +39,7 @@ from scrapers.transfer import (
     check_address,
     error,
     host_key,
+    turn,
 )
 
 __all__ = [
@@ -77,19 +78,20 @@ async def fetch_all(
 ) -> dict[str, FetchOutcome]:
     """Fetch every source concurrently; the result maps source id to its outcome.
 
-    `validators` maps a source URL to what its server said last time.
+    `validators` maps a source URL to what its server said last time. At most
+    `settings.concurrency` requests are in flight at once (and as many address checks);
+    a source waiting on a host's politeness holds neither.
     """
     settings = settings or FetchSettings()
     known = validators or {}
-    limit = asyncio.Semaphore(settings.concurrency)
+    hosts = HostGate(settings.per_host, settings.host_delay, settings.concurrency)
     async with _client(settings, transport) as client:
-        run = Run(client, settings, HostGate(settings.per_host, settings.host_delay), resolve)
+        run = Run(client, settings, hosts, resolve, Gate(settings.concurrency))
         robots = RobotsCache()
 
         async def one(source: Source) -> tuple[str, FetchOutcome]:
-            async with limit:
-                outcome = await fetch_source(run, robots, source, known.get(source.url))
-                return source.id, outcome
+            outcome = await fetch_source(run, robots, source, known.get(source.url))
+            return source.id, outcome
 
         pairs = await asyncio.gather(*(one(s) for s in sources))
     return dict(pairs)
@@ -183,8 +185,7 @@ async def _robots_text(run: Run, job: Job, url: str) -> tuple[int | None, bytes]
         if await check_address(run, job, url):
             return None, b""
         try:
-            async with run.hosts.slot(host_key(url)):
-                job.progress.sending()
+            async with turn(run, job, url, track=False):
                 status, location, body = await _robots_get(run, url)
         except httpx.HTTPError:
             return None, b""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
@@ -20,7 +22,7 @@ from scrapers.fetch_types import (
     Validators,
 )
 from scrapers.guard import AddressPolicy, Resolver, check_url
-from scrapers.hosts import HostGate
+from scrapers.hosts import Gate, HostGate
 from scrapers.retry import parse_retry_after, should_retry_status
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -33,16 +35,18 @@ class Run:
 
     client: httpx.AsyncClient
     settings: FetchSettings
-    hosts: HostGate
+    hosts: HostGate  # per-host politeness, and the global limit on requests in flight
     resolve: Resolver
+    lookups: Gate  # address checks at once: 10,000 at once would time out in the queue
 
 
 class Progress:
     """How far one source's fetch got, and its deadline.
 
-    The deadline starts when the first request is actually sent, not while the
-    source waits for our own per-host limit: a source queued behind others on a
-    busy host must not be blamed on its server.
+    The deadline starts when the first request is actually sent, and our own waits
+    after that (a host's gap or Crawl-delay, a global slot, an address check's turn)
+    push it back: a source queued behind others must not be blamed on its server.
+    Retry back-off is not excused: the server asked for it.
     """
 
     def __init__(self, seconds: float) -> None:
@@ -54,6 +58,28 @@ class Progress:
 
     def bind(self, scope: asyncio.Timeout) -> None:
         self._scope = scope
+
+    @property
+    def started(self) -> bool:
+        return self.expires != math.inf
+
+    @contextmanager
+    def ours(self) -> Iterator[None]:
+        """Time spent inside is ours, not the server's: the deadline stops meanwhile and
+        moves back by that much. Before the first request there is no deadline yet."""
+        if not self.started:
+            yield
+            return
+        began = time.monotonic()
+        if self._scope is not None:
+            self._scope.reschedule(None)
+        try:
+            yield
+        finally:
+            self.expires += time.monotonic() - began
+            if self._scope is not None:
+                left = self.expires - time.monotonic()
+                self._scope.reschedule(asyncio.get_running_loop().time() + left)
 
     def sending(self, url: str | None = None) -> None:
         if url is not None:
@@ -116,13 +142,18 @@ async def attempt(run: Run, job: Job) -> FetchOutcome:
 
 
 async def check_address(run: Run, job: Job, url: str) -> str | None:
-    """The address guard, with a bound on the lookup (the resolver's own can be long)."""
+    """The address guard, with a bound on the lookup (the resolver's own can be long)
+    that counts from the lookup's turn, not from joining the queue for it."""
+    with job.progress.ours():
+        await run.lookups.acquire(job.progress.started)
     try:
         async with asyncio.timeout(run.settings.connect_timeout):
             return await check_url(url, job.policy, run.resolve)
     except TimeoutError:
         host = urlsplit(url).hostname
         return f"DNS lookup failed: no answer for {host} within {run.settings.connect_timeout:g} s"
+    finally:
+        run.lookups.release()
 
 
 def _headers(validators: Validators | None) -> dict[str, str]:
@@ -134,9 +165,20 @@ def _headers(validators: Validators | None) -> dict[str, str]:
     return headers
 
 
+@asynccontextmanager
+async def turn(run: Run, job: Job, url: str, *, track: bool = True) -> AsyncIterator[None]:
+    """One request's turn: the host's limit and gap first, then a global slot, both held
+    until the answer is read. `track`: the URL becomes the one a timeout reports."""
+    async with AsyncExitStack() as stack:
+        with job.progress.ours():
+            slot = run.hosts.slot(host_key(url), urgent=job.progress.started)
+            await stack.enter_async_context(slot)
+        job.progress.sending(url if track else None)
+        yield
+
+
 async def _request(run: Run, job: Job, url: str) -> FetchOutcome | _Redirect:
-    async with run.hosts.slot(host_key(url)):
-        job.progress.sending(url)
+    async with turn(run, job, url):
         try:
             request = run.client.build_request("GET", url, headers=_headers(job.validators))
             response = await run.client.send(request, stream=True)
