@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import duckdb
+import pyarrow as pa
 
 from scrapers.model import Event
 from scrapers.pipeline import SourceResult
@@ -39,7 +40,36 @@ def derived_uid(event: Event) -> str:
 def stabilise(
     con: duckdb.DuckDBPyConnection, results: Sequence[SourceResult]
 ) -> list[SourceResult]:
-    return [_stabilised(con, r) if r.status == "ok" else r for r in results]
+    suspects = _all_uids_new(con, [r for r in results if r.status == "ok"])
+    return [_stabilised(con, r) if r.source.id in suspects else r for r in results]
+
+
+def _all_uids_new(con: duckdb.DuckDBPyConnection, ok: Sequence[SourceResult]) -> set[str]:
+    """Sources with enough events, now and stored, none of whose stored UIDs is listed
+    now: one query for every source rather than one per source (a second at 1,000)."""
+    ids, uids = [], []
+    for r in ok:
+        if len(r.parsed.events) >= MIN_EVENTS:
+            ids += [r.source.id] * len(r.parsed.events)
+            uids += [e.source_uid for e in r.parsed.events]
+    if not ids:
+        return set()
+    con.register("incoming_uids", pa.table({"source_id": ids, "source_uid": uids}))
+    try:
+        rows = con.execute(
+            """
+            WITH i AS (SELECT DISTINCT source_id, source_uid FROM incoming_uids)
+            SELECT e.source_id FROM events e
+            LEFT JOIN i ON i.source_id = e.source_id AND i.source_uid = e.source_uid
+            WHERE e.removed_at IS NULL AND e.source_id IN (SELECT source_id FROM i)
+            GROUP BY e.source_id
+            HAVING count(*) >= $least AND count(i.source_uid) = 0
+            """,
+            {"least": MIN_EVENTS},
+        ).fetchall()
+    finally:
+        con.unregister("incoming_uids")
+    return {sid for (sid,) in rows}
 
 
 def _stabilised(con: duckdb.DuckDBPyConnection, result: SourceResult) -> SourceResult:
