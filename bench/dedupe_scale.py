@@ -5,18 +5,25 @@ monthly series that reuse one title, and ~30% of events listed by 2-4 sources wi
 variations real sources show (year and "online" suffixes, case and punctuation, the
 organiser's name in the title, another time zone for the same instant, an all-day copy, a
 one-hour BST slip, missing postcodes, Eventbrite tracking parameters). Times `match()` and
-prints the seconds, the clusters, and pairwise precision/recall against the generated truth.
+prints the seconds, the clusters, and pairwise precision/recall against the generated truth,
+beside splink 4 on the same listings, configured as in bench/dedupe_eval.py (the `bench`
+dependency group: `uv sync --group bench`), as a markdown table.
 
-    .venv/bin/python bench/dedupe_scale.py [--listings 100000] [--seed 7]
+    .venv/bin/python bench/dedupe_scale.py [--listings 100000] [--seed 7] [--no-splink]
+    .venv/bin/python bench/dedupe_scale.py --quick        # 10,000 listings
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import logging
 import random
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import combinations
 from pathlib import Path
@@ -211,21 +218,61 @@ def pairwise(cluster_of: dict[str, str], truth: dict[str, int]) -> tuple[float, 
     return hit / max(1, len(got)), hit / max(1, len(want))
 
 
+def splink_records(listings: list[Listing]) -> list[dict[str, object]]:
+    """The listings as bench/dedupe_eval.py's splink setup reads them."""
+    return [
+        {"id": x.id, "title": x.title, "start": x.start.isoformat(), "all_day": x.all_day,
+         "postcode": x.postcode, "organiser": x.organiser, "url": x.url}
+        for x in listings
+    ]  # fmt: skip
+
+
+def quiet_splink(listings: list[Listing], threshold: float) -> dict[str, str]:
+    """splink's clusters, its progress messages left out of the table."""
+    from bench.dedupe_eval import splink_clusters
+
+    records = splink_records(listings)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        logging.disable(logging.WARNING)
+        try:
+            return splink_clusters(records, threshold)  # type: ignore[arg-type]
+        finally:
+            logging.disable(logging.NOTSET)
+
+
+def timed(fn: Callable[[], dict[str, str]]) -> tuple[float, dict[str, str]]:
+    began = time.perf_counter()
+    found = fn()
+    return time.perf_counter() - began, found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--listings", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--threshold", type=float, default=0.95, help="splink cluster threshold")
+    parser.add_argument("--splink", action=argparse.BooleanOptionalAction, default=None,
+                        help="run the peer too (default: yes, except with --quick)")  # fmt: skip
+    parser.add_argument("--quick", action="store_true", help="10,000 listings")
     args = parser.parse_args()
-    listings, truth = generate(args.listings, args.seed)
-    began = time.perf_counter()
-    result = match(listings)
-    seconds = time.perf_counter() - began
-    clusters = len(set(result.cluster_of.values()))
+    total = 10_000 if args.quick else args.listings
+    with_splink = not args.quick if args.splink is None else args.splink
+    listings, truth = generate(total, args.seed)
     events = len(set(truth[x.id] for x in listings))
-    precision, recall = pairwise(dict(result.cluster_of), truth)
-    print(f"listings {len(listings)}  events {events}  clusters {clusters}")
-    print(f"match() {seconds:.2f} s  pairs scored {len(result.pairs)}")
-    print(f"pairwise precision {precision:.4f}  recall {recall:.4f}")
+    print(f"{len(listings):,} listings of {events:,} events, seed {args.seed}\n")
+    print("| method | wall | clusters | pairwise precision | recall | time vs Convene |")
+    print("|---|---|---|---|---|---|")
+    ours, result = timed(lambda: dict(match(listings).cluster_of))
+    rows = [("Convene `match()`", ours, result)]
+    if with_splink:
+        rows.append((f"splink 4 (DuckDB, cluster at {args.threshold})",
+                     *timed(lambda: quiet_splink(listings, args.threshold))))  # fmt: skip
+    for name, seconds, cluster_of in rows:
+        precision, recall = pairwise(cluster_of, truth)
+        if name.startswith("Convene"):
+            name += " (target < 10 s)" if total == 100_000 else ""
+        print(f"| {name} | {seconds:.1f} s | {len(set(cluster_of.values())):,} |"
+              f" {precision:.4f} | {recall:.4f} | {seconds / ours:.1f}x |", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
