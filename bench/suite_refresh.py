@@ -1,0 +1,151 @@
+"""Refreshes of the synthetic sources, step by step, in a process of its own so its peak
+memory (ru_maxrss) is the refresh's alone. Run by bench/suite.py, which starts the
+server; prints one JSON line with each run's step timings, server counts and memory.
+
+The steps are the Prefect flow's tasks called through `.fn`, as bench/refresh_pipeline.py
+does, so Prefect's own costs are measured apart (bench/suite_prefect.py).
+
+    .venv/bin/python -m bench.suite_refresh '{"sources_file": ..., "port": ..., ...}'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import resource
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.synth_server import Running, bench_hosts
+from flows.refresh import collect_sources, publish_feeds, recall_validators, store_results
+from scrapers.config import FeedWindow, load_settings
+from scrapers.model import ParseContext, Source
+from scrapers.registry import PARSERS
+from scrapers.sources import load_sources
+from warehouse.classify import Classifier
+from warehouse.overrides import Overrides
+from warehouse.store import RefreshRun
+
+
+@dataclass(frozen=True)
+class Plan:
+    sources_file: str
+    port: int
+    workdir: str
+    runs: tuple[tuple[str, float], ...]  # (label, share of sources changed first)
+
+
+@dataclass
+class RunReport:
+    label: str
+    steps: dict[str, float] = field(default_factory=dict)
+    server: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    events: int = 0
+    changed: int = 0
+    # step -> (bytes it had to write, seconds to write them again): see write_floor
+    written: dict[str, tuple[int, float]] = field(default_factory=dict)
+    maxrss_mib: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return sum(self.steps.values())
+
+
+def refresh(sources: Sequence[Source], plan: Plan, db: Path, public: Path) -> RunReport:
+    """One refresh, each step timed, as the flow's `_fetch_and_store` and publish do it."""
+    report = RunReport("")
+    fetch = load_settings(Path(plan.sources_file)).fetch
+    now = datetime.now(UTC)
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        report.steps[step] = time.perf_counter() - clock
+        clock = time.perf_counter()
+
+    known = recall_validators.fn(db, now)
+    lap("recall")
+    results = asyncio.run(collect_sources.fn(sources, fetch, ParseContext(now=now), known))
+    lap("fetch+parse")
+    run = RefreshRun(uuid.uuid4().hex, now, datetime.now(UTC), plan.sources_file)
+    ids = [s.id for s in sources]
+    store_results.fn(db, run, sources, results, Overrides(), Classifier())
+    lap("store")
+    publish_feeds.fn(db, public, ids, run.finished_at, None, Overrides(), _window(plan))
+    lap("publish")
+    report.events = sum(len(r.parsed.events) for r in results)
+    for r in results:
+        report.statuses[r.status] = report.statuses.get(r.status, 0) + 1
+    return report
+
+
+def _window(plan: Plan) -> FeedWindow:
+    return load_settings(Path(plan.sources_file)).window
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    if not folder.exists():
+        return {}
+    return {
+        str(p): hashlib.sha1(p.read_bytes(), usedforsecurity=False).hexdigest()
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def write_floor(
+    before: dict[str, str], public: Path, db: Path, db_before: int
+) -> dict[str, tuple[int, float]]:
+    """The bytes each writing step had to write (publish: output files whose content
+    changed; store: the database's growth) and the seconds it takes to write them again,
+    file by file, to a scratch folder (no fsync: the publisher does none)."""
+    after = snapshot(public)
+    files = [Path(p).read_bytes() for p, digest in after.items() if before.get(p) != digest]
+    growth = [b"\0" * max(db.stat().st_size - db_before, 0)]
+    return {"publish": _rewrite(files, public.parent), "store": _rewrite(growth, public.parent)}
+
+
+def _rewrite(files: list[bytes], work: Path) -> tuple[int, float]:
+    scratch = work / "scratch"
+    scratch.mkdir(exist_ok=True)
+    started = time.perf_counter()
+    for number, data in enumerate(files):
+        (scratch / f"{number}.out").write_bytes(data)
+    seconds = time.perf_counter() - started
+    for path in scratch.iterdir():
+        path.unlink()
+    return sum(map(len, files)), seconds
+
+
+def main() -> None:
+    plan = Plan(**json.loads(sys.argv[1]))
+    plan = Plan(plan.sources_file, plan.port, plan.workdir, tuple(map(tuple, plan.runs)))  # type: ignore[arg-type]
+    server = Running(plan.port)
+    work = Path(plan.workdir)
+    with bench_hosts():
+        sources = list(load_sources(Path(plan.sources_file), PARSERS.keys()))
+        refresh(sources[:2], plan, work / "warm.duckdb", work / "warm")  # first-use costs
+        db, public = work / "convene.duckdb", work / "public"
+        reports = []
+        for label, share in plan.runs:
+            changed = server.change(share) if share else []
+            server.stats(reset=True)
+            before, db_before = snapshot(public), db.stat().st_size if db.exists() else 0
+            report = refresh(sources, plan, db, public)
+            report.label, report.changed = label, len(changed)
+            report.server = dict(server.stats())
+            report.written = write_floor(before, public, db, db_before)
+            report.maxrss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            reports.append(report)
+    print(json.dumps([asdict(r) for r in reports]))
+
+
+if __name__ == "__main__":
+    main()
