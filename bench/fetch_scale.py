@@ -259,7 +259,7 @@ def profiled(path: Path | None, count: int, concurrency: int, port: int) -> Meas
         return measure(count, concurrency, port)
     from pyinstrument import Profiler
 
-    with Profiler(async_mode="disabled") as profiler:
+    with Profiler(interval=0.002, async_mode="disabled") as profiler:
         result = measure(count, concurrency, port)
     path.write_text(profiler.output_html(), encoding="utf-8")
     print(profiler.output_text(unicode=False, show_all=False), file=sys.stderr)

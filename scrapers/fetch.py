@@ -103,7 +103,10 @@ def _client(
     timeout = httpx.Timeout(
         settings.timeout, connect=settings.connect_timeout, read=settings.read_timeout
     )
-    limits = httpx.Limits(max_connections=settings.concurrency * 2)
+    limits = httpx.Limits(
+        max_connections=settings.concurrency * 2,
+        max_keepalive_connections=max(settings.concurrency // 2, 2),
+    )
     return httpx.AsyncClient(
         timeout=timeout,
         limits=limits,

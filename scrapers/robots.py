@@ -51,6 +51,9 @@ class RobotsCache:
         self._token = user_agent_token
         self._sites: dict[str, _SiteRules] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        # Sites by host name, so a host's delay is found without scanning every site
+        # (a scan per source made a refresh of N hosts cost N x N).
+        self._by_name: dict[str | None, list[str]] = {}
 
     async def check(self, url: str, fetch_text: FetchText) -> RobotsVerdict:
         """May Convene fetch `url`? Addresses that are not http(s) have no robots.txt."""
@@ -84,8 +87,8 @@ class RobotsCache:
                 name, port = given.hostname, given.port
                 sites = [
                     site
-                    for site in self._sites
-                    if urlsplit(site).hostname == name and port in (None, urlsplit(site).port)
+                    for site in self._by_name.get(name, ())
+                    if port in (None, urlsplit(site).port)
                 ]
         except ValueError:
             return None
@@ -101,6 +104,7 @@ class RobotsCache:
         async with self._locks.setdefault(site, asyncio.Lock()):
             if site not in self._sites:
                 self._sites[site] = await self._fetch(robots_url, fetch_text)
+                self._by_name.setdefault(urlsplit(site).hostname, []).append(site)
             return self._sites[site]
 
     async def _fetch(self, robots_url: str, fetch_text: FetchText) -> _SiteRules:
