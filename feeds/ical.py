@@ -158,6 +158,18 @@ def event_description(spec: FeedSpec, stored: StoredEvent) -> str:
     return clean_text(f"{body}\n\n{footer}" if body else footer)
 
 
+def description_head(stored: StoredEvent) -> str:
+    """event_description up to its feed's explanation, which is all that differs
+    between feeds: the cached publisher (feeds.ical_text) writes this part once."""
+    event = stored.event
+    listings = [(stored.source_name, event.url), *stored.also_listed]
+    listed = "\n".join(_listing(name, url) for name, url in listings)
+    label = "Listed by" if len(listings) == 1 else "Listed by (every copy)"
+    footer = f"{label}: {listed}\nIn this feed because: "
+    body = clean_text(event.description or "").strip()
+    return clean_text(f"{body}\n\n{footer}" if body else footer)
+
+
 def _add_times(vevent: VEvent, event: Event) -> None:
     if event.all_day:
         first, end = all_day_dates(event)
@@ -235,7 +247,7 @@ def _add_timezones(calendar: Calendar, first: date, last: date) -> None:
     calendar.subcomponents[0:0] = zones
 
 
-def _calendar_shell(spec: FeedSpec) -> Calendar:
+def calendar_shell(spec: FeedSpec) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -252,7 +264,7 @@ def _calendar_shell(spec: FeedSpec) -> Calendar:
 
 def render_ics(spec: FeedSpec, events: Sequence[StoredEvent], now: datetime) -> bytes:
     """The feed as iCalendar bytes: CRLF lines folded at 75 octets, UTF-8."""
-    calendar = _calendar_shell(spec)
+    calendar = calendar_shell(spec)
     for stored in sorted(events, key=sort_key):
         calendar.add_component(build_vevent(spec, stored, now))
     _add_timezones(calendar, *_zone_window(events, now))

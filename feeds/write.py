@@ -9,7 +9,6 @@ warehouse.changelog); the news feeds (news-all.xml, news-<profession>.xml) come 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -20,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from feeds.changes_feed import changes_slug, render_changes
-from feeds.ical import render_ics
+from feeds.cached import Cache
+from feeds.changes_feed import changes_slug
+from feeds.ical import sort_key
 from feeds.news import NewsFeed, news_feed_for_slug, news_feeds, render_news
-from feeds.rss import render_rss
 from feeds.specs import FeedSpec, feed_specs, feeds_of, spec_for_slug
 from warehouse.news_types import Change, NewsPost
 from warehouse.records import StoredEvent
@@ -97,12 +96,6 @@ def write_atomic(path: Path, data: bytes) -> None:
 MANIFEST = ".convene-feeds.json"
 
 
-def _fingerprint(inputs: object) -> str:
-    # Everything a render reads except the clock; the records are frozen dataclasses
-    # of plain values, so repr() is a faithful and stable serialisation.
-    return hashlib.sha256(repr(inputs).encode()).hexdigest()
-
-
 def _read_manifest(out_dir: Path) -> dict[str, str]:
     try:
         data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
@@ -119,15 +112,15 @@ class _Writer:
     now: datetime
     base_url: str | None
     manifest: dict[str, str]
+    cache: Cache
     written: list[Path] = field(default_factory=list)
     changed: list[Path] = field(default_factory=list)
 
-    def files(self, key: str, inputs: object, renders: dict[str, Callable[[], bytes]]) -> None:
+    def files(self, key: str, fingerprint: str, renders: dict[str, Callable[[], bytes]]) -> None:
         """Write each {name: render} under `key`: rendering thousands of events costs
         seconds, and with the same input and every file in place there is nothing new."""
         paths = {self.out_dir / name: render for name, render in renders.items()}
         self.written.extend(paths)
-        fingerprint = _fingerprint((key, self.base_url, inputs))
         if self.manifest.get(key) == fingerprint and all(p.exists() for p in paths):
             return
         self.manifest[key] = fingerprint
@@ -136,29 +129,28 @@ class _Writer:
     def feed(
         self, spec: FeedSpec, events: Sequence[StoredEvent], changes: Sequence[Change]
     ) -> None:
-        now, base = self.now, self.base_url
+        """`events` in start order (feeds.ical.sort_key), `changes` newest first."""
+        cache = self.cache
         self.files(
             spec.slug,
-            (spec, tuple(events)),
+            cache.fingerprint(spec.slug, spec, events),
             {
-                f"{spec.slug}.ics": lambda: render_ics(spec, events, now),
-                f"{spec.slug}.xml": lambda: render_rss(spec, events, now, base),
+                f"{spec.slug}.ics": lambda: cache.ics(spec, events),
+                f"{spec.slug}.xml": lambda: cache.rss(spec, events),
             },
         )
         slug = changes_slug(spec)
         self.files(
             slug,
-            (spec, tuple(changes)),
-            {
-                f"{slug}.xml": lambda: render_changes(spec, changes, now, base),
-            },
+            cache.fingerprint(slug, spec, changes),
+            {f"{slug}.xml": lambda: cache.changes(spec, changes)},
         )
 
     def news(self, feed: NewsFeed, posts: Sequence[NewsPost]) -> None:
         now, base = self.now, self.base_url
         self.files(
             feed.slug,
-            (feed, tuple(posts)),
+            self.cache.fingerprint(feed.slug, feed, posts),
             {
                 f"{feed.slug}.xml": lambda: render_news(feed, posts, now, base),
             },
@@ -201,14 +193,15 @@ def publish(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     specs = feed_specs(events)
-    writer = _Writer(out_dir, now, base_url, _read_manifest(out_dir))
+    writer = _Writer(out_dir, now, base_url, _read_manifest(out_dir), Cache(now, base_url))
     counts: list[tuple[FeedSpec, int]] = []
+    # Sorted once here, as every renderer sorts: each feed's share is then in order.
     carried: dict[str, list[StoredEvent]] = defaultdict(list)
-    for stored in events:
+    for stored in sorted(events, key=sort_key):
         for spec in feeds_of(stored):
             carried[spec.slug].append(stored)
     changed_in: dict[str, list[Change]] = defaultdict(list)
-    for change in changes:
+    for change in sorted(changes, key=lambda c: (c.at, c.guid), reverse=True):
         for spec in feeds_of(change.entry):
             changed_in[spec.slug].append(change)
     for spec in specs:
