@@ -160,13 +160,26 @@ def _write(writer: Any, status: int, doc: Doc | None, method: str) -> None:
 
 
 async def _serve(synth: Synth, ready: Callable[[int], None], stop: asyncio.Event) -> None:
+    open_connections: dict[asyncio.Task[None], Any] = {}
+
     async def handle(reader: asyncio.StreamReader, writer: Any) -> None:
-        await _connection(synth, reader, writer)
+        task = asyncio.current_task()
+        assert task is not None
+        open_connections[task] = writer
+        try:
+            await _connection(synth, reader, writer)
+        finally:
+            open_connections.pop(task, None)
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=4096)
     ready(server.sockets[0].getsockname()[1])
     async with server:
         await stop.wait()
+        # Clients keep idle connections open: close them, so each handler sees the end
+        # of its stream and returns before the loop closes.
+        for writer in list(open_connections.values()):
+            writer.close()
+        await asyncio.gather(*open_connections, return_exceptions=True)
 
 
 @dataclass(frozen=True)
