@@ -28,6 +28,7 @@ from scrapers.config import FeedWindow, load_settings
 from scrapers.model import ParseContext, Source
 from scrapers.registry import PARSERS
 from scrapers.sources import load_sources
+from warehouse.analysis import analysis_path
 from warehouse.classify import Classifier
 from warehouse.overrides import Overrides
 from warehouse.store import RefreshRun
@@ -90,12 +91,13 @@ def _window(plan: Plan) -> FeedWindow:
     return load_settings(Path(plan.sources_file)).window
 
 
-def snapshot(folder: Path) -> dict[str, str]:
-    if not folder.exists():
-        return {}
+def snapshot(public: Path, db: Path) -> dict[str, str]:
+    """A digest of every published file: the public folder, and the analysis copy that
+    publishing writes beside the database."""
+    files = [*public.rglob("*"), analysis_path(db)] if public.exists() else []
     return {
         str(p): hashlib.sha1(p.read_bytes(), usedforsecurity=False).hexdigest()
-        for p in folder.rglob("*")
+        for p in files
         if p.is_file()
     }
 
@@ -106,7 +108,7 @@ def write_floor(
     """The bytes each writing step had to write (publish: output files whose content
     changed; store: the database's growth) and the seconds it takes to write them again,
     file by file, to a scratch folder (no fsync: the publisher does none)."""
-    after = snapshot(public)
+    after = snapshot(public, db)
     files = [Path(p).read_bytes() for p, digest in after.items() if before.get(p) != digest]
     growth = [b"\0" * max(db.stat().st_size - db_before, 0)]
     return {"publish": _rewrite(files, public.parent), "store": _rewrite(growth, public.parent)}
@@ -137,7 +139,7 @@ def main() -> None:
         for label, share in plan.runs:
             changed = server.change(share) if share else []
             server.stats(reset=True)
-            before, db_before = snapshot(public), db.stat().st_size if db.exists() else 0
+            before, db_before = snapshot(public, db), db.stat().st_size if db.exists() else 0
             report = refresh(sources, plan, db, public)
             report.label, report.changed = label, len(changed)
             report.server = dict(server.stats())
