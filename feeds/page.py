@@ -14,8 +14,8 @@ from datetime import datetime
 
 from feeds.news import NewsFeed
 from feeds.page_communities import communities_section
-from feeds.page_events import events_by_day
-from feeds.page_feed import footer
+from feeds.page_events import ItemCache, events_by_day
+from feeds.page_feed import PAGE_LIMIT, footer
 from feeds.page_filters import browse_nav, feed_data, filter_form
 from feeds.page_html import local_link, page
 from feeds.page_subscribe import feed_base, subscribe_panel
@@ -55,6 +55,12 @@ the address and pick the iCalendar (ICS) format.</p>
 <p>Paste the address of the <strong>RSS feed</strong> link (it ends in <code>.xml</code>)
 into your feed reader to follow new events as they are listed.</p>
 </section>"""
+
+_MORE = (
+    f"Every event is in the {local_link('all.ics', 'calendar feed')} and the "
+    f"{local_link('all.xml', 'RSS feed')}; the filters choose among these first ones, and "
+    "each feed's own page lists its next ones."
+)
 
 
 def news_section(news: Sequence[tuple[NewsFeed, int]]) -> str:
@@ -104,6 +110,7 @@ def render_index(
     site: SiteData | None = None,
     news: Sequence[tuple[NewsFeed, int]] = (),
     chart: bool = False,
+    cache: ItemCache | None = None,
 ) -> bytes:
     """The index as UTF-8 HTML. `feeds`: each published feed with its upcoming events, in
     publishing order; `events`: the upcoming events, in start order (page_events.upcoming);
@@ -125,7 +132,7 @@ itself up to date.</p>
 <section class="events-section" aria-labelledby="events-h">
 <h2 id="events-h">Upcoming events</h2>
 <p class="empty" id="no-events" hidden>No upcoming events match these filters.</p>
-{events_by_day(events)}
+{events_by_day(events, cache=cache, limit=PAGE_LIMIT, more=_MORE)}
 </section>
 {chart_section() if chart else ""}
 {communities_section(site)}

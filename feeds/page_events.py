@@ -130,39 +130,85 @@ def _why(stored: StoredEvent) -> str:
     )
 
 
-def event_item(stored: StoredEvent, heading: int, because: str | None = None) -> str:
+def _item_parts(stored: StoredEvent, heading: int) -> tuple[str, str]:
+    """event_item before and after its "In this feed because" line."""
     event = stored.event
-    feed = f'<p class="because">In this feed because: {esc(because)}</p>\n' if because else ""
     tags = "".join(f'<li class="flag {cls}">{esc(text)}</li>' for cls, text in flags(stored))
-    return (
+    before = (
         f'<li class="event" {filter_data(stored)}>\n'
         f"<h{heading}>{esc(display_title(event))}</h{heading}>\n"
         f'<p class="when"><time datetime="{as_utc(event.start):%Y-%m-%dT%H:%M:%SZ}">'
         f"{esc(time_text(event))}</time></p>\n"
         f'<p class="where">{esc(place_text(event))}</p>\n'
         + (f'<ul class="flags" aria-label="Flags">{tags}</ul>\n' if tags else "")
-        + f"{_listed(stored)}\n{feed}{_why(stored)}</li>"
+        + f"{_listed(stored)}\n"
     )
+    return before, f"{_why(stored)}</li>"
+
+
+def event_item(stored: StoredEvent, heading: int, because: str | None = None) -> str:
+    before, after = _item_parts(stored, heading)
+    return _joined(before, after, because)
+
+
+def _joined(before: str, after: str, because: str | None) -> str:
+    feed = f'<p class="because">In this feed because: {esc(because)}</p>\n' if because else ""
+    return f"{before}{feed}{after}"
+
+
+class ItemCache:
+    """Each event's HTML and day, made once for every page that lists it: an event is
+    on the index and about ten feed pages. Keyed by the object, which the site writer
+    hands to every page and keeps alive meanwhile."""
+
+    def __init__(self) -> None:
+        self._parts: dict[tuple[int, int], tuple[str, str]] = {}
+        self._keys: dict[int, tuple[date, tuple[datetime, str]]] = {}
+
+    def item(self, stored: StoredEvent, heading: int, because: str | None) -> str:
+        key = (id(stored), heading)
+        parts = self._parts.get(key)
+        if parts is None:
+            parts = self._parts[key] = _item_parts(stored, heading)
+        return _joined(*parts, because)
+
+    def order(self, stored: StoredEvent) -> tuple[date, tuple[datetime, str]]:
+        key = self._keys.get(id(stored))
+        if key is None:
+            key = self._keys[id(stored)] = (first_day(stored.event), sort_key(stored))
+        return key
 
 
 def events_by_day(
     events: Sequence[StoredEvent],
     heading: int = 3,
     because: Callable[[StoredEvent], str] | None = None,
+    *,
+    cache: ItemCache | None = None,
+    limit: int | None = None,
+    more: str = "",
 ) -> str:
     """Day headings (level `heading`), each followed by that day's events; `because`
-    says why an event is in the page's feed."""
+    says why an event is in the page's feed. Only the first `limit` events are listed,
+    then a note of how many there are and `more` (HTML: where to find the rest)."""
     if not events:
         return '<p class="empty">No upcoming events.</p>'
+    cache = cache or ItemCache()
     days = []
-    ordered = sorted(events, key=lambda s: (first_day(s.event), sort_key(s)))
-    for day, group in groupby(ordered, key=lambda s: first_day(s.event)):
+    ordered = sorted(events, key=cache.order)
+    shown = ordered if limit is None else ordered[:limit]
+    for day, group in groupby(shown, key=lambda s: cache.order(s)[0]):
         items = "\n".join(
-            event_item(s, heading + 1, because(s) if because else None) for s in group
+            cache.item(s, heading + 1, because(s) if because else None) for s in group
         )
         days.append(
             f'<div class="day" data-day="{day.isoformat()}">\n'
             f'<h{heading}><time datetime="{day.isoformat()}">{esc(long_day(day))}</time>'
             f'</h{heading}>\n<ul class="events">\n{items}\n</ul>\n</div>'
+        )
+    if len(shown) < len(ordered):
+        days.append(
+            f'<p class="more">The first {len(shown):,} of {len(ordered):,} upcoming events.'
+            f" {more}</p>"
         )
     return "\n".join(days)

@@ -9,13 +9,17 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from feeds.page_communities import health_section
-from feeds.page_events import events_by_day
+from feeds.page_events import ItemCache, events_by_day
 from feeds.page_filters import feed_list
-from feeds.page_html import esc, page, stamp
+from feeds.page_html import esc, local_link, page, stamp
 from feeds.page_subscribe import subscribe_panel
 from feeds.specs import FeedSpec, explain
 from warehouse.records import StoredEvent
 from warehouse.site_data import SiteData
+
+# A page of 60,000 events is tens of megabytes, more than a browser shows comfortably
+# and more than anyone reads; a calendar app or feed reader takes the whole feed.
+PAGE_LIMIT = 1000
 
 
 def _wider_or_narrower(spec: FeedSpec, other: FeedSpec) -> str | None:
@@ -81,9 +85,17 @@ def render_feed_page(
     feeds: Sequence[tuple[FeedSpec, int]],
     now: datetime,
     base: str | None,
+    cache: ItemCache | None = None,
 ) -> bytes:
     """`events`: the feed's upcoming events; `feeds`: every feed on the index, with its
-    upcoming events."""
+    upcoming events. The page lists the first PAGE_LIMIT: the feeds have them all."""
+    files = f"{local_link(f'{spec.slug}.ics', 'calendar feed')} and its " + local_link(
+        f"{spec.slug}.xml", "RSS feed"
+    )
+    more = f"The {files} have every one."
+    listed = events_by_day(
+        events, 3, lambda stored: explain(spec, stored), cache=cache, limit=PAGE_LIMIT, more=more
+    )
     main = f"""<h1>{esc(spec.title)}</h1>
 <p class="lead">{esc(spec.description)}</p>
 <div class="layout">
@@ -92,6 +104,6 @@ def render_feed_page(
 </div>
 <section class="events-section" aria-labelledby="events-h">
 <h2 id="events-h">Upcoming events</h2>
-{events_by_day(events, 3, lambda stored: explain(spec, stored))}
+{listed}
 </section>"""
     return page(spec.title, spec.description, f"{spec.slug}.xml", main, footer(now, None, False))

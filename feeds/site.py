@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from feeds.page import CHART, render_index
-from feeds.page_events import upcoming
+from feeds.page_events import ItemCache, upcoming
 from feeds.page_feed import render_feed_page
 from feeds.page_html import ASSET_NAMES, ASSETS
 from feeds.page_subscribe import feed_base, page_name
@@ -73,12 +73,16 @@ def write_site(
         target = out / "assets" / name
         if write_if_changed(target, (ASSETS / name).read_bytes()):
             changed.append(target)
+    cache = ItemCache()  # an event's HTML is the same on every page that lists it
     for spec in _feed_pages(report):
         path = out / page_name(spec.slug)
-        if write_page(path, render_feed_page(spec, carried[spec.slug], feeds, now, base)):
+        html = render_feed_page(spec, carried[spec.slug], feeds, now, base, cache)
+        if write_page(path, html):
             changed.append(path)
     index = out / "index.html"
     chart = (out / CHART).is_file()  # written by warehouse.analysis before the pages
-    if write_page(index, render_index(feeds, now, base_url, coming, site, report.news, chart)):
+    if write_page(
+        index, render_index(feeds, now, base_url, coming, site, report.news, chart, cache)
+    ):
         changed.append(index)
     return changed
