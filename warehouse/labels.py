@@ -18,6 +18,10 @@ import pyarrow as pa
 from warehouse.classify import Classification, Classifier, applied, subject_of, summarise
 from warehouse.records import Label, StoredEvent, Subject
 
+# A semi-join: list_contains tests every row against the whole list, three times slower
+# with the ~100,000 ids of the clusters left as they were.
+_IDS = "(SELECT unnest($ids::VARCHAR[]))"
+
 
 def input_hash(subject: Subject, classifier: Classifier) -> str:
     return hashlib.sha256(f"{subject!r}|{classifier.fingerprint}".encode()).hexdigest()
@@ -52,7 +56,7 @@ def stored_labels(
     if cluster_ids is not None:
         if not cluster_ids:
             return {}
-        sql += " WHERE list_contains($ids, cluster_id)"
+        sql += f" WHERE cluster_id IN {_IDS}"
         params["ids"] = list(cluster_ids)
     found: dict[str, list[Label]] = defaultdict(list)
     for cid, kind, label, method, reason, score in con.execute(
@@ -87,8 +91,8 @@ def _save(
     gone = [cid for (cid,) in con.execute("SELECT cluster_id FROM classified").fetchall()]
     drop = sorted(set(fresh) | (set(gone) - keep))
     if drop:
-        con.execute("DELETE FROM labels WHERE list_contains($ids, cluster_id)", {"ids": drop})
-        con.execute("DELETE FROM classified WHERE list_contains($ids, cluster_id)", {"ids": drop})
+        con.execute(f"DELETE FROM labels WHERE cluster_id IN {_IDS}", {"ids": drop})
+        con.execute(f"DELETE FROM classified WHERE cluster_id IN {_IDS}", {"ids": drop})
     label_rows: list[dict[str, object]] = [
         {"cluster_id": cid, "kind": lb.kind, "label": lb.value, "method": lb.method,
          "reason": lb.reason, "score": lb.score, "position": n}
