@@ -16,10 +16,9 @@ from contextlib import asynccontextmanager
 
 
 class Gate:
-    """At most `size` holders at once. Waiters marked `urgent` (sources already under way,
-    their deadline running) go before the others, so a long queue of sources that have not
-    started cannot push one that has past its deadline; each lane is first come, first
-    served."""
+    """At most `size` holders at once. Waiters marked `urgent` (sources already under way)
+    go before the others, so a source that has started finishes soon after, instead of
+    queueing behind every source not yet started; each lane is first come, first served."""
 
     def __init__(self, size: int) -> None:
         if size < 1:
