@@ -11,9 +11,11 @@ runs unchanged, address checks included: a resolver passed to fetch_all says eve
 is patched in this process for *.bench.test only, for httpx's own connections.
 
 Floors: the issue's, sources x latency / concurrency; and the one that counts what the
-fetch must also do: two requests per source (robots.txt, then the document), and the
-document cannot start until the host's gap has passed after robots.txt:
-max(2 x sources x latency / concurrency, gap + latency). Concurrency 1 takes minutes on
+fetch must also do: two requests per source (robots.txt, then the document), and a
+document cannot start until the host's gap has passed after its robots.txt, which for the
+last host cannot start before the others' have had their turns:
+max(2 x sources x latency / concurrency, floor((sources - 1) / concurrency) x latency +
+gap + latency). Concurrency 1 takes minutes on
 1,000 sources, so it runs on a subset (--c1-sources) and is compared per source.
 
     .venv/bin/python bench/fetch_scale.py [--sources 1000] [--c1-sources 100]
@@ -194,7 +196,8 @@ def measure(count: int, concurrency: int, port: int) -> Measured:
 
 def floors(m: Measured, latency: float, gap: float) -> tuple[float, float]:
     issue = m.sources * latency / m.concurrency
-    with_robots = max(2 * m.sources * latency / m.concurrency, gap + latency)
+    last_robots = (m.sources - 1) // m.concurrency * latency
+    with_robots = max(2 * m.sources * latency / m.concurrency, last_robots + gap + latency)
     return issue, with_robots
 
 
@@ -259,7 +262,7 @@ def profiled(path: Path | None, count: int, concurrency: int, port: int) -> Meas
         return measure(count, concurrency, port)
     from pyinstrument import Profiler
 
-    with Profiler(interval=0.002, async_mode="disabled") as profiler:
+    with Profiler(async_mode="disabled") as profiler:
         result = measure(count, concurrency, port)
     path.write_text(profiler.output_html(), encoding="utf-8")
     print(profiler.output_text(unicode=False, show_all=False), file=sys.stderr)
