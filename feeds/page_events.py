@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from itertools import groupby
 
 from feeds.ical import all_day_dates, as_utc, display_title, location_text, sort_key
@@ -152,8 +153,13 @@ def event_item(stored: StoredEvent, heading: int, because: str | None = None) ->
 
 
 def _joined(before: str, after: str, because: str | None) -> str:
-    feed = f'<p class="because">In this feed because: {esc(because)}</p>\n' if because else ""
-    return f"{before}{feed}{after}"
+    return f"{before}{_because_line(because) if because else ''}{after}"
+
+
+@lru_cache(maxsize=4096)
+def _because_line(because: str) -> str:
+    """Shared by every event of a page: most of its events are there for one reason."""
+    return f'<p class="because">In this feed because: {esc(because)}</p>\n'
 
 
 class ItemCache:
