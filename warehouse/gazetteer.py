@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -231,6 +232,13 @@ def _accepted(text: str, tokens: list[_Token], match: _Match, location: bool) ->
 
 def _scan(text: str, location: bool) -> list[_Match]:
     """Place names in `text`, in order, the longest where names overlap."""
+    return list(_scan_once(text, location))
+
+
+# Venue names, addresses and a series' titles come back event after event; one listing's
+# fields are also read at several steps (venue, tour, text).
+@lru_cache(maxsize=4096)
+def _scan_once(text: str, location: bool) -> tuple[_Match, ...]:
     tokens, found, i = _tokens(text, location), [], 0
     while i < len(tokens):
         skip = _blocked(tokens, i)
@@ -240,7 +248,7 @@ def _scan(text: str, location: bool) -> list[_Match]:
             i = match.last
         else:
             i += skip or 1
-    return found
+    return tuple(found)
 
 
 # ---- choosing a region -------------------------------------------------------------------
