@@ -53,6 +53,9 @@ class RunReport:
     # step -> (bytes it had to write, seconds to write them again): see write_floor
     written: dict[str, tuple[int, float]] = field(default_factory=dict)
     maxrss_mib: float = 0.0
+    # The largest process the refresh forked (the store's classification workers), if any:
+    # ru_maxrss of RUSAGE_CHILDREN is the largest child's peak, not their sum.
+    workers_maxrss_mib: float = 0.0
 
     @property
     def total(self) -> float:
@@ -145,6 +148,9 @@ def main() -> None:
             report.server = dict(server.stats())
             report.written = write_floor(before, public, db, db_before)
             report.maxrss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            report.workers_maxrss_mib = (
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            )
             reports.append(report)
     print(json.dumps([asdict(r) for r in reports]))
 

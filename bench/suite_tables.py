@@ -90,8 +90,8 @@ def _proportion(reports: list[dict[str, Any]], share: float) -> str:
 def memory_table(first: dict[str, Any], big: list[dict[str, Any]], opts: Any) -> str:
     lines = [
         "\n| scenario 6: peak memory (ru_maxrss of the refresh's process) | sources x events |"
-        " latency | refresh s | peak MiB | target |",
-        "|---|---|---|---|---|---|",
+        " latency | refresh s | peak MiB | largest forked worker MiB | target |",
+        "|---|---|---|---|---|---|---|",
         _memory_row(first, opts.sources, opts.events, opts.latency),
     ]
     if big:
@@ -105,7 +105,7 @@ def _memory_row(report: dict[str, Any], sources: int, events: int, latency: floa
     verdict = f"under {MIB_LIMIT} MiB: {'yes' if mib < MIB_LIMIT else 'NO'}"
     return (
         f"| {report['label']} | {sources:,} x {events} | {latency * 1000:g} ms | {total:.1f} |"
-        f" {mib:,.0f} | {verdict} |"
+        f" {mib:,.0f} | {report.get('workers_maxrss_mib', 0):,.0f} | {verdict} |"
     )
 
 
