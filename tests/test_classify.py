@@ -179,20 +179,3 @@ def test_coordinates_must_make_sense(bad: str) -> None:
     done = _convene("classify", "-", stdin=bad)
     assert done.returncode == 1
     assert '"lat"' in done.stderr
-
-
-def test_many_events_are_classified_in_two_processes_with_the_same_answers(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import warehouse.classify as classify
-
-    places = ["Leeds", "Cardiff", "online", "Newport, Isle of Wight", ""]
-    subjects = [
-        Subject(id=f"s{n}", title=f"Service design meetup {n}", address=places[n % 5],
-                description="User research and content design talks, free to attend")
-        for n in range(60)
-    ]  # fmt: skip
-    alone = RULES.classify_many(subjects)
-    monkeypatch.setattr(classify, "PARALLEL_FROM", 10)  # force the forked path
-    assert RULES.classify_many(subjects) == alone
-    assert {r.regions for r in alone} >= {("yorkshire-and-the-humber",), ("wales",)}

@@ -10,17 +10,12 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from warehouse import cues, postcodes, professions
-from warehouse.forked import in_halves
 from warehouse.phrases import joined
 from warehouse.records import Label, StoredEvent, Subject
 from warehouse.regions import regions_for
 
 if TYPE_CHECKING:
     from warehouse.semantic import SemanticClassifier
-
-
-# Below this many events a forked process costs more than it saves.
-PARALLEL_FROM = 2_000
 
 
 @dataclass(frozen=True)
@@ -58,9 +53,7 @@ class Classifier:
         return self.classify_many([subject])[0]
 
     def classify_many(self, subjects: Sequence[Subject]) -> list[Classification]:
-        # The rules cost ~150 µs an event: a first refresh of 20,000 events would spend
-        # 3 s on them in one process.
-        results = in_halves(_all_by_rules, subjects, PARALLEL_FROM)
+        results = [_by_rules(s) for s in subjects]
         if self.model is not None and subjects:
             texts = [joined([s.title, s.description, s.organiser]) for s in subjects]
             results = [
@@ -79,10 +72,6 @@ def make_classifier(use_model: bool = False, threshold: float | None = None) -> 
 
     chosen = DEFAULT_THRESHOLD if threshold is None else threshold
     return Classifier(SemanticClassifier(professions.descriptions(), chosen))
-
-
-def _all_by_rules(subjects: Sequence[Subject]) -> list[Classification]:
-    return [_by_rules(s) for s in subjects]
 
 
 def _by_rules(subject: Subject) -> Classification:
