@@ -16,7 +16,7 @@ for "unchanged", turning the parsed events into an Arrow table with content hash
 (warehouse.frames) plus DuckDB's anti-join of that table against the stored events.
 
     .venv/bin/python bench/store_scale.py [--events 20000 100000] [--repeat 1]
-    .venv/bin/python bench/store_scale.py --quick          # 5,000 events
+    .venv/bin/python bench/store_scale.py --quick          # 3,000 events
 """
 
 from __future__ import annotations
@@ -155,9 +155,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--repeat", type=int, default=1, help="median of this many runs")
-    parser.add_argument("--quick", action="store_true", help="5,000 events, once")
+    parser.add_argument("--quick", action="store_true", help="3,000 events, once")
     args = parser.parse_args()
-    sizes = [5_000] if args.quick else args.events
+    sizes = [3_000] if args.quick else args.events
     pa.array([1])  # pyarrow imports pandas (when installed) on first use: not the store's cost
     print(f"DuckDB {duckdb.__version__}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC,"
           f" median of {args.repeat if not args.quick else 1}\n")  # fmt: skip
