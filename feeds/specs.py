@@ -8,10 +8,13 @@ each region and profession combination that has events. The region rule is in on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Literal
 
+from scrapers.model import Event
 from scrapers.vocab import PROFESSIONS, REGIONS
 from warehouse.records import StoredEvent
 
@@ -168,25 +171,36 @@ _SLUGS = {spec.slug: spec for spec in every_spec()}
 
 def feeds_of(stored: StoredEvent) -> list[FeedSpec]:
     """Every feed that carries the event, found without testing all of them."""
-    regions = [r for r in REGIONS if in_region(r, stored) is not None]
-    in_person = [r for r in PLACES if in_region(r, stored, in_person=True) is not None]
-    professions = [p for p in PROFESSIONS if p in stored.professions]
-    return [
+    return list(_feeds_for(tuple(stored.regions), tuple(stored.professions)))
+
+
+@lru_cache(maxsize=8192)
+def _feeds_for(regions: tuple[str, ...], professions: tuple[str, ...]) -> tuple[FeedSpec, ...]:
+    # The feeds depend only on the regions and professions, and a few hundred of their
+    # combinations cover every event: publishing asks for each event's feeds twice.
+    probe = StoredEvent(_PROBE, "", regions, professions, _EPOCH, _EPOCH, 0)
+    in_regions = [r for r in REGIONS if in_region(r, probe) is not None]
+    in_person = [r for r in PLACES if in_region(r, probe, in_person=True) is not None]
+    chosen = [p for p in PROFESSIONS if p in professions]
+    return (
         all_spec(),
-        *(_SLUGS[f"region-{r}"] for r in regions),
+        *(_SLUGS[f"region-{r}"] for r in in_regions),
         *(_SLUGS[f"region-{r}-in-person"] for r in in_person),
-        *(_SLUGS[f"profession-{p}"] for p in professions),
-        *(
-            _SLUGS[f"region-{r}-profession-{p}"]
-            for r in regions
-            if r in PLACES
-            for p in professions
-        ),
-    ]
+        *(_SLUGS[f"profession-{p}"] for p in chosen),
+        *(_SLUGS[f"region-{r}-profession-{p}"] for r in in_regions if r in PLACES for p in chosen),
+    )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_PROBE = Event("", "", "", _EPOCH)
 
 
 def feed_specs(events: Sequence[StoredEvent]) -> list[FeedSpec]:
     """The feeds to publish: "all", then every other feed that has events, in the order of
     every_spec()."""
-    used = {spec.slug for stored in events for spec in feeds_of(stored)}
+    return specs_among({spec.slug for stored in events for spec in feeds_of(stored)})
+
+
+def specs_among(used: Collection[str]) -> list[FeedSpec]:
+    """feed_specs for the events whose feeds have the slugs `used`."""
     return [spec for spec in every_spec() if spec.kind == "all" or spec.slug in used]

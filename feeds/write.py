@@ -23,7 +23,7 @@ from feeds.cached import Cache
 from feeds.changes_feed import changes_slug
 from feeds.ical import sort_key
 from feeds.news import NewsFeed, news_feed_for_slug, news_feeds, render_news
-from feeds.specs import FeedSpec, feed_specs, feeds_of, spec_for_slug
+from feeds.specs import FeedSpec, feeds_of, spec_for_slug, specs_among
 from warehouse.news_types import Change, NewsPost
 from warehouse.records import StoredEvent
 
@@ -192,7 +192,6 @@ def publish(
     feeds (the pages come after: feeds.site)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    specs = feed_specs(events)
     writer = _Writer(out_dir, now, base_url, _read_manifest(out_dir), Cache(now, base_url))
     counts: list[tuple[FeedSpec, int]] = []
     # Sorted once here, as every renderer sorts: each feed's share is then in order.
@@ -200,6 +199,7 @@ def publish(
     for stored in sorted(events, key=sort_key):
         for spec in feeds_of(stored):
             carried[spec.slug].append(stored)
+    specs = specs_among(carried)
     changed_in: dict[str, list[Change]] = defaultdict(list)
     for change in sorted(changes, key=lambda c: (c.at, c.guid), reverse=True):
         for spec in feeds_of(change.entry):
