@@ -27,7 +27,7 @@ from scrapers.pipeline import SUCCESS, SourceResult
 from scrapers.registry import PARSERS
 from scrapers.sources import load_sources
 from warehouse.analysis import publish_analysis
-from warehouse.cache import recall
+from warehouse.cache import recall, recall_robots
 from warehouse.canonical import published_events
 from warehouse.changelog import change_records, news_posts
 from warehouse.classify import Classifier, make_classifier
@@ -96,7 +96,7 @@ def recall_validators(db_path: Path, now: datetime) -> dict[str, Remembered]:
         return {}
     con = connect(db_path)
     try:
-        return recall(con, now)
+        return recall(con, now) | recall_robots(con)  # robots.txt answers ride along
     finally:
         con.close()
 

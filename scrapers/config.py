@@ -20,6 +20,7 @@ _KEYS: dict[str, tuple[str, type, float]] = {
     "host_delay_seconds": ("host_delay", float, 0),
     "timeout_seconds": ("timeout", float, 0.1),
     "max_attempts": ("max_attempts", int, 1),
+    "robots_max_age_hours": ("robots_max_age_hours", float, 0),
     "max_body_mb": ("", float, 0.001),
     "stale_after_days": ("", int, 1),
     # The optional semantic profession classifier (needs `uv sync --group model`).

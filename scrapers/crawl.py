@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from scrapers.fetch import fetch_all
 from scrapers.fetch_types import FetchOutcome, FetchSettings, Remembered
 from scrapers.model import Event, ParseContext, Parser, ParseResult, Source
 from scrapers.pipeline import SourceResult, parse_outcome
+from scrapers.robots import RobotsCache
 
 # Hosts whose event pages a listing on another host may link to.
 PLATFORM_HOSTS = ("eventbrite.", "meetup.com", "lu.ma", "luma.com", "ti.to")
@@ -38,14 +40,26 @@ async def collect(
     settings: FetchSettings | None = None,
     known: Mapping[str, Remembered] | None = None,
 ) -> list[SourceResult]:
+    """Fetch and parse `sources`, then the pages they link to.
+
+    `known` holds what earlier refreshes remembered: each URL's validators and digest,
+    and each site's robots.txt answer (see RobotsRecord), reused while young enough.
+    The outcomes carry the robots.txt answers read afresh, for the store to remember.
+    """
     known = known or {}
     validators = {url: k.validators for url, k in known.items()}
-    outcomes = await fetch_all(sources, settings, validators)
+    robots = _robots_cache(known, settings or FetchSettings())
+    outcomes = await fetch_all(sources, settings, validators, robots=robots)
     results = []
     for s in sources:
         digest = known[s.url].digest if s.url in known else None
         results.append(parse_outcome(s, outcomes[s.id], parsers[s.kind], ctx, digest))
-    return await _follow(results, parsers, ctx, settings)
+    return await _follow(results, parsers, ctx, settings, robots)
+
+
+def _robots_cache(known: Mapping[str, Remembered], settings: FetchSettings) -> RobotsCache:
+    records = [k.robots for k in known.values() if k.robots is not None]
+    return RobotsCache(remembered=records, max_age=timedelta(hours=settings.robots_max_age_hours))
 
 
 async def _follow(
@@ -53,6 +67,7 @@ async def _follow(
     parsers: Mapping[str, Parser],
     ctx: ParseContext,
     settings: FetchSettings | None,
+    robots: RobotsCache,
 ) -> list[SourceResult]:
     merged = {r.source.id: r for r in results}
     budget = {r.source.id: r.source.max_pages for r in results}
@@ -62,7 +77,8 @@ async def _follow(
         pages = _next_pages(merged, frontier, budget, seen)
         if not pages:
             break
-        outcomes = await fetch_all([page for page, _ in pages], settings)
+        # The same robots.txt answers as the listings': one request per site per refresh.
+        outcomes = await fetch_all([page for page, _ in pages], settings, robots=robots)
         frontier = {}
         for page, parent in pages:
             parsed = _parse_page(page, parent, outcomes[page.id], parsers, ctx)

@@ -75,23 +75,27 @@ async def fetch_all(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     resolve: Resolver = system_resolve,
+    robots: RobotsCache | None = None,
 ) -> dict[str, FetchOutcome]:
     """Fetch every source concurrently; the result maps source id to its outcome.
 
     `validators` maps a source URL to what its server said last time. At most
     `settings.concurrency` requests are in flight at once (and as many address checks);
-    a source waiting on a host's politeness holds neither.
+    a source waiting on a host's politeness holds neither. `robots` may be seeded with
+    remembered robots.txt answers (and shared between calls); an outcome carries its
+    site's robots.txt answer when this call read it afresh, for the caller to keep.
     """
     settings = settings or FetchSettings()
     known = validators or {}
     hosts = HostGate(settings.per_host, settings.host_delay, settings.concurrency)
+    robots = RobotsCache() if robots is None else robots
     async with _client(settings, transport) as client:
         run = Run(client, settings, hosts, resolve, Gate(settings.concurrency))
-        robots = RobotsCache()
 
         async def one(source: Source) -> tuple[str, FetchOutcome]:
             outcome = await fetch_source(run, robots, source, known.get(source.url))
-            return source.id, outcome
+            record = robots.fresh(source.url)
+            return source.id, outcome if record is None else replace(outcome, robots=record)
 
         pairs = await asyncio.gather(*(one(s) for s in sources))
     return dict(pairs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 USER_AGENT = "Convene/0.1 (event aggregator for people who change public services; +{contact})"
@@ -38,6 +39,9 @@ class FetchSettings:
     # Addresses treated as public: only tests use this, so a 127.0.0.1 server can
     # stand in for a public one.
     trusted_addresses: frozenset[str] = frozenset()
+    # How long a remembered robots.txt answer is reused without asking again (RFC 9309,
+    # section 2.4: up to 24 hours). 0: read robots.txt afresh on every refresh.
+    robots_max_age_hours: float = 24.0
 
     @property
     def user_agent(self) -> str:
@@ -53,11 +57,34 @@ class Validators:
 
 
 @dataclass(frozen=True)
+class RobotsRecord:
+    """A site's robots.txt answer as fetched, kept so later refreshes can reuse it.
+
+    Only answers that RFC 9309 lets a crawler cache are made into records: 2xx (the
+    rules), and 3xx or 4xx other than 429 ("unavailable": everything allowed). An
+    unreachable robots.txt (429, 5xx, network failure) never is, so a failure cannot
+    be remembered as permission.
+    """
+
+    site: str  # scheme://host:port, as scrapers.robots keys sites
+    status: int  # the final status, after redirects
+    body: bytes  # at most 500 KiB
+    fetched_at: datetime
+
+
+ROBOTS_KEY = "robots.txt "  # + site: where a RobotsRecord sits among remembered URLs
+
+
+@dataclass(frozen=True)
 class Remembered:
-    """What the database remembers of a URL: validators and the last body digest."""
+    """What the database remembers of a URL: validators and the last body digest.
+
+    Under the key ROBOTS_KEY + site it is a site's robots.txt answer instead (`robots`).
+    """
 
     validators: Validators
     digest: str | None
+    robots: RobotsRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +102,7 @@ class Fetched:
     moved_to: str | None = None  # where a permanent redirect (301/308) points
     encoding: str | None = None
     raw_bytes: int = 0
+    robots: RobotsRecord | None = None  # the site's robots.txt, if read afresh this run
 
 
 @dataclass(frozen=True)
@@ -89,6 +117,7 @@ class FetchError:
     moved_to: str | None = None
     retry_after: float | None = None
     retriable: bool = False
+    robots: RobotsRecord | None = None  # the site's robots.txt, if read afresh this run
 
 
 FetchOutcome = Fetched | FetchError

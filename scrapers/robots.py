@@ -1,7 +1,10 @@
 """Fetch, cache and obey robots.txt (RFC 9309) for the sites Convene reads.
 
 One `RobotsCache` lives for one refresh: each site's robots.txt (per scheme, host and port)
-is fetched at most once, however many sources and concurrent checks share the site.
+is fetched at most once, however many sources and concurrent checks share the site. It
+can be seeded with the answers earlier refreshes read (`RobotsRecord`s younger than the
+maximum age, RFC 9309 section 2.4), and then asks for none of those sites; `fresh` gives
+the cacheable answers it fetched itself, for the caller to keep.
 
 What a robots.txt answer means (RFC 9309, section 2.3.1):
 - 2xx: obey the group for our token, else the `*` group. Only the first 500 KiB is read
@@ -20,10 +23,13 @@ only whole-second Crawl-delay values.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import SplitResult, urlsplit
 from urllib.robotparser import RobotFileParser
+
+from scrapers.fetch_types import RobotsRecord
 
 FetchText = Callable[[str], Awaitable[tuple[int | None, bytes]]]  # url -> (status, body)
 MAX_ROBOTS_BYTES = 500 * 1024
@@ -47,8 +53,20 @@ class _SiteRules:
 
 
 class RobotsCache:
-    def __init__(self, user_agent_token: str = "Convene") -> None:
+    def __init__(
+        self,
+        user_agent_token: str = "Convene",
+        remembered: Iterable[RobotsRecord] = (),
+        max_age: timedelta = timedelta(hours=24),
+        now: datetime | None = None,
+    ) -> None:
         self._token = user_agent_token
+        since = (now or datetime.now(UTC)) - max_age
+        # Parsed on first use: most remembered sites are checked, but parsing is not free.
+        self._remembered = {
+            r.site: r for r in remembered if r.fetched_at >= since and max_age > timedelta(0)
+        }
+        self._fresh: dict[str, RobotsRecord] = {}
         self._sites: dict[str, _SiteRules] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         # Sites by host name, so a host's delay is found without scanning every site
@@ -99,20 +117,41 @@ class RobotsCache:
         ]
         return max(delays, default=None)
 
+    def fresh(self, url: str) -> RobotsRecord | None:
+        """The cacheable robots.txt answer fetched this run for `url`'s site, if any."""
+        try:
+            return self._fresh.get(_site(urlsplit(url))[0])
+        except ValueError:
+            return None
+
+    def fresh_records(self) -> list[RobotsRecord]:
+        return list(self._fresh.values())
+
     async def _load(self, site: str, robots_url: str, fetch_text: FetchText) -> _SiteRules:
         # Concurrent checks of one site wait here for the first one's fetch.
         async with self._locks.setdefault(site, asyncio.Lock()):
             if site not in self._sites:
-                self._sites[site] = await self._fetch(robots_url, fetch_text)
+                known = self._remembered.get(site)
+                if known is not None:
+                    self._sites[site] = self._rules(known.status, known.body)
+                else:
+                    self._sites[site] = await self._fetch(site, robots_url, fetch_text)
                 self._by_name.setdefault(urlsplit(site).hostname, []).append(site)
             return self._sites[site]
 
-    async def _fetch(self, robots_url: str, fetch_text: FetchText) -> _SiteRules:
+    async def _fetch(self, site: str, robots_url: str, fetch_text: FetchText) -> _SiteRules:
         try:
             status, body = await fetch_text(robots_url)
         except Exception as exc:  # the fetcher should return None instead; be safe anyway
             failure = f"{type(exc).__name__}: {exc}"
             return _SiteRules(None, f"robots.txt could not be read ({failure}): {_ASSUME}")
+        rules = self._rules(status, body)
+        if status is not None and rules.refusal is None:  # never remember "unreachable"
+            kept = body if 200 <= status < 300 else b""
+            self._fresh[site] = RobotsRecord(site, status, kept, datetime.now(UTC))
+        return rules
+
+    def _rules(self, status: int | None, body: bytes) -> _SiteRules:
         if status is None or status == 429 or not 200 <= status < 500:
             failure = "network failure" if status is None else f"HTTP {status}"
             return _SiteRules(None, f"robots.txt could not be read ({failure}): {_ASSUME}")

@@ -3,6 +3,9 @@
 Remembered only for a day after the last real parse: recurring events are
 expanded over a window that moves with the clock, so an unchanged calendar still
 needs parsing now and then.
+
+Each site's robots.txt answer is remembered too (RobotsRecord), so a refresh within
+its maximum age (FetchSettings.robots_max_age_hours) asks no site for it again.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from datetime import datetime, timedelta
 import duckdb
 import pyarrow as pa
 
-from scrapers.fetch_types import Fetched, Remembered, Validators
+from scrapers.fetch_types import ROBOTS_KEY, Fetched, Remembered, RobotsRecord, Validators
 from scrapers.pipeline import SourceResult
 
 REPARSE_AFTER = timedelta(days=1)
@@ -43,10 +46,22 @@ def recall(
     }
 
 
+def recall_robots(con: duckdb.DuckDBPyConnection) -> dict[str, Remembered]:
+    """Every remembered robots.txt answer, under ROBOTS_KEY + site; the fetcher decides
+    which are young enough to use (its setting, not the database's)."""
+    rows = con.execute("SELECT site, status, body, fetched_at FROM robots_cache").fetchall()
+    return {
+        ROBOTS_KEY + site: Remembered(Validators(), None, RobotsRecord(site, status, body, at))
+        for site, status, body, at in rows
+    }
+
+
 def remember(
     con: duckdb.DuckDBPyConnection, results: Sequence[SourceResult], now: datetime
 ) -> None:
-    """Keep validators from successful fetches; forget them after a parse error."""
+    """Keep validators from successful fetches; forget them after a parse error. Keep
+    the robots.txt answers read afresh, whether or not the source itself worked."""
+    _remember_robots(con, results)
     forget = [r.source.url for r in results if r.status == "parse-error"]
     if forget:
         con.execute("DELETE FROM http_cache WHERE list_contains($urls, url)", {"urls": forget})
@@ -84,3 +99,23 @@ def _row(result: SourceResult, now: datetime) -> dict[str, object]:
         "parsed_at": now if parsed else None,
         "updated_at": now,
     }
+
+
+def _remember_robots(con: duckdb.DuckDBPyConnection, results: Sequence[SourceResult]) -> None:
+    records = {r.outcome.robots.site: r.outcome.robots for r in results if r.outcome.robots}
+    if not records:
+        return
+    rows = [
+        {"site": r.site, "status": r.status, "body": r.body, "fetched_at": r.fetched_at}
+        for r in records.values()
+    ]
+    con.register("incoming_robots", pa.Table.from_pylist(rows))
+    try:
+        con.execute(
+            """
+            INSERT OR REPLACE INTO robots_cache (site, status, body, fetched_at)
+            SELECT site, status, body, fetched_at FROM incoming_robots
+            """
+        )
+    finally:
+        con.unregister("incoming_robots")

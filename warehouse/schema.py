@@ -213,6 +213,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         "duplicate_clusters joins only clusters with several members (faster)",
         DUPLICATE_CLUSTERS_V10_SQL,
     ),
+    Migration(
+        11,
+        "each site's robots.txt answer, reused for up to a day (RFC 9309, section 2.4)",
+        """
+        CREATE TABLE robots_cache (
+            site VARCHAR PRIMARY KEY,       -- scheme://host:port
+            status INTEGER NOT NULL,        -- 2xx rules, 3xx/4xx none; never 429 or 5xx
+            body BLOB NOT NULL,             -- the robots.txt as fetched (2xx only)
+            fetched_at TIMESTAMPTZ NOT NULL
+        );
+        """,
+    ),
 )
 
 
