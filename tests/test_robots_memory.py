@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -165,3 +166,16 @@ def test_recalled_robots_answers_sit_under_their_own_keys(
     assert key == ROBOTS_KEY + server.base_url and memory.robots is not None
     assert (memory.robots.status, memory.robots.body) == (404, b"")
     assert key not in recall(con, datetime.now(UTC))  # shard snapshots carry validators only
+
+
+def test_shards_carry_robots_answers_to_the_merge(tmp_path: Path) -> None:
+    from test_shards import _manifest, _results
+
+    from warehouse.shards import read_shard, write_shard
+
+    at = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+    record = RobotsRecord("https://site.example:443", 200, b"User-agent: *\nDisallow: /x\n", at)
+    results = [replace(r, outcome=replace(r.outcome, robots=record)) for r in _results()]
+    write_shard(tmp_path, _manifest(results), results, bodies=True)
+    back = read_shard(tmp_path)[1]
+    assert [r.outcome.robots for r in back] == [record] * len(results)

@@ -49,6 +49,9 @@ def recall(
 def recall_robots(con: duckdb.DuckDBPyConnection) -> dict[str, Remembered]:
     """Every remembered robots.txt answer, under ROBOTS_KEY + site; the fetcher decides
     which are young enough to use (its setting, not the database's)."""
+    tables = con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'robots_cache'")
+    if tables.fetchone() is None:  # a read-only connection to a database not yet migrated
+        return {}
     rows = con.execute("SELECT site, status, body, fetched_at FROM robots_cache").fetchall()
     return {
         ROBOTS_KEY + site: Remembered(Validators(), None, RobotsRecord(site, status, body, at))

@@ -7,7 +7,7 @@ or a fixed offset), since an event's content hash reads the offset it was given.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import asdict, fields
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-from scrapers.fetch_types import Fetched, FetchError, FetchOutcome
+from scrapers.fetch_types import Fetched, FetchError, FetchOutcome, RobotsRecord
 from scrapers.model import Event, Location, ParseResult, Post, Source
 from scrapers.pipeline import SourceResult
 
@@ -40,7 +40,9 @@ _OUTCOME = pa.struct(
      ("moved_to", pa.string()), ("content_type", pa.string()), ("etag", pa.string()),
      ("last_modified", pa.string()), ("not_modified", pa.bool_()), ("encoding", pa.string()),
      ("raw_bytes", pa.int64()), ("body", pa.binary()), ("kind", pa.string()),
-     ("reason", pa.string()), ("retry_after", pa.float64()), ("retriable", pa.bool_())]
+     ("reason", pa.string()), ("retry_after", pa.float64()), ("retriable", pa.bool_()),
+     ("robots", pa.struct([("site", pa.string()), ("status", pa.int32()),
+                           ("body", pa.binary()), ("fetched_at", TS)]))]
 )  # fmt: skip
 RESULT_SCHEMA = pa.schema(
     [("source_id", pa.string()), ("status", pa.string()), ("error", pa.string()),
@@ -94,16 +96,19 @@ def _unzone(value: datetime | None, zone: str | None) -> datetime | None:
 def _outcome_row(outcome: FetchOutcome, bodies: bool) -> Row:
     row = {f.name: getattr(outcome, f.name) for f in fields(outcome)}
     row["type"] = "fetched" if isinstance(outcome, Fetched) else "error"
+    # The robots.txt answer a worker read goes to the merge, which remembers it.
+    row["robots"] = None if outcome.robots is None else asdict(outcome.robots)
     if "body" in row and not bodies:
         row["body"] = None
     return row
 
 
 def _outcome(row: Row) -> FetchOutcome:
+    robots = RobotsRecord(**row["robots"]) if row["robots"] is not None else None
     if row["type"] == "fetched":
         given = {f.name: row[f.name] for f in fields(Fetched)}
-        return Fetched(**{**given, "body": given["body"] or b""})
-    return FetchError(**{f.name: row[f.name] for f in fields(FetchError)})
+        return Fetched(**{**given, "body": given["body"] or b"", "robots": robots})
+    return FetchError(**{**{f.name: row[f.name] for f in fields(FetchError)}, "robots": robots})
 
 
 def _source_row(source: Source) -> Row:

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from scrapers.fetch_types import Remembered, Validators
 from scrapers.model import Source
 from scrapers.pipeline import SourceResult
-from warehouse.cache import REPARSE_AFTER, recall
+from warehouse.cache import REPARSE_AFTER, recall, recall_robots
 from warehouse.shard_rows import (
     SCHEMAS,
     TABLES,
@@ -219,6 +219,6 @@ def remembered(path: Path | None, now: datetime) -> dict[str, Remembered]:
         return read_known(path, now)
     con = connect(path, read_only=True)
     try:
-        return recall(con, now)
+        return recall(con, now) | recall_robots(con)  # the Parquet snapshot has no robots.txt
     finally:
         con.close()
