@@ -83,6 +83,29 @@ def save_canonical_events(
     listed_now = {_listing(m) for group in members.values() for m in group}
     # An old cluster some of whose listings are still listed lives on under another id.
     moved = sorted({previous[lid] for lid in listed_now if lid in previous} - set(entries))
+    _write(con, entries, members, moved, now, unlist_others=True)
+
+
+def replace_canonical_events(
+    con: duckdb.DuckDBPyConnection,
+    entries: Mapping[str, StoredEvent],
+    members: Mapping[str, Sequence[StoredEvent]],
+    now: datetime,
+) -> None:
+    """Replace the rows of the clusters in `entries` only, the other clusters being as
+    they were (warehouse.canonical_incremental)."""
+    _write(con, entries, members, [], now, unlist_others=False)
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    entries: Mapping[str, StoredEvent],
+    members: Mapping[str, Sequence[StoredEvent]],
+    moved: list[str],
+    now: datetime,
+    *,
+    unlist_others: bool,
+) -> None:
     table = pa.Table.from_pylist(
         [_row(cid, entry, members[cid]) for cid, entry in entries.items()], schema=_SCHEMA
     )
@@ -94,11 +117,12 @@ def save_canonical_events(
                   OR cluster_id IN (SELECT unnest($moved::VARCHAR[]))""",
             {"moved": moved},
         )
-        con.execute(
-            "UPDATE canonical_events SET listed = false, removed_at = $now, updated_at = $now"
-            " WHERE listed",
-            {"now": now},
-        )
+        if unlist_others:
+            con.execute(
+                "UPDATE canonical_events SET listed = false, removed_at = $now,"
+                " updated_at = $now WHERE listed",
+                {"now": now},
+            )
         con.execute(_INSERT, {"now": now})
     finally:
         con.unregister("incoming_canonical_events")

@@ -32,15 +32,24 @@ def classify_entries(
     entries: dict[str, StoredEvent],
     now: datetime,
     classifier: Classifier,
+    *,
+    only_these: bool = False,
 ) -> dict[str, StoredEvent]:
-    """Every entry with its labels; (re)classifies and stores those whose input changed."""
+    """Every entry with its labels; (re)classifies and stores those whose input changed.
+    The labels of clusters not in `entries` are dropped, unless `only_these` (the entries
+    are some of the clusters, the others unchanged)."""
     subjects = {cid: subject_of(entry) for cid, entry in entries.items()}
     hashes = {cid: input_hash(s, classifier) for cid, s in subjects.items()}
-    known = dict(con.execute("SELECT cluster_id, input_hash FROM classified").fetchall())
+    sql = "SELECT cluster_id, input_hash FROM classified"
+    params: dict[str, object] = {}
+    if only_these:
+        sql += f" WHERE cluster_id IN {_IDS}"
+        params["ids"] = list(entries)
+    known = dict(con.execute(sql, params).fetchall())
     stale = [cid for cid in entries if known.get(cid) != hashes[cid]]
     fresh = dict(zip(stale, classifier.classify_many([subjects[c] for c in stale]), strict=True))
     kept = stored_labels(con, [cid for cid in entries if cid not in fresh])
-    _save(con, fresh, hashes, now, keep=set(entries))
+    _save(con, fresh, hashes, now, keep=None if only_these else set(entries))
     return {
         cid: applied(entry, fresh[cid] if cid in fresh else summarise(kept.get(cid, ())))
         for cid, entry in entries.items()
@@ -86,13 +95,18 @@ def _save(
     fresh: dict[str, Classification],
     hashes: dict[str, str],
     now: datetime,
-    keep: set[str],
+    keep: set[str] | None,
 ) -> None:
-    gone = [cid for (cid,) in con.execute("SELECT cluster_id FROM classified").fetchall()]
-    drop = sorted(set(fresh) | (set(gone) - keep))
+    """Store the fresh classifications; drop those of clusters not in `keep` (None: keep
+    every other cluster's)."""
+    drop = set(fresh)
+    if keep is not None:
+        gone = [cid for (cid,) in con.execute("SELECT cluster_id FROM classified").fetchall()]
+        drop |= set(gone) - keep
     if drop:
-        con.execute(f"DELETE FROM labels WHERE cluster_id IN {_IDS}", {"ids": drop})
-        con.execute(f"DELETE FROM classified WHERE cluster_id IN {_IDS}", {"ids": drop})
+        ids = sorted(drop)
+        con.execute(f"DELETE FROM labels WHERE cluster_id IN {_IDS}", {"ids": ids})
+        con.execute(f"DELETE FROM classified WHERE cluster_id IN {_IDS}", {"ids": ids})
     label_rows: list[dict[str, object]] = [
         {"cluster_id": cid, "kind": lb.kind, "label": lb.value, "method": lb.method,
          "reason": lb.reason, "score": lb.score, "position": n}

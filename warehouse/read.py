@@ -37,6 +37,26 @@ def active_events(con: duckdb.DuckDBPyConnection) -> list[StoredEvent]:
     return [_stored(row) for row in con.execute(_ACTIVE_SQL).fetchall()]
 
 
+_IN_CLUSTERS_SQL = (
+    _EVENT_SQL.split("WHERE")[0]
+    + """WHERE e.removed_at IS NULL
+  AND e.source_id || '/' || e.source_uid IN (
+      SELECT listing_id FROM clusters WHERE cluster_id IN (
+          SELECT cluster_id FROM clusters WHERE listing_id IN (SELECT unnest($ids::VARCHAR[]))))
+ORDER BY e.start_at, e.source_id, e.source_uid
+"""
+)
+
+
+def active_events_in_clusters(
+    con: duckdb.DuckDBPyConnection, listing_ids: Sequence[str]
+) -> list[StoredEvent]:
+    """The listed members of the stored clusters of these listings, in the order of
+    `active_events`."""
+    rows = con.execute(_IN_CLUSTERS_SQL, {"ids": list(listing_ids)}).fetchall()
+    return [_stored(row) for row in rows]
+
+
 def listed_events(
     con: duckdb.DuckDBPyConnection,
     source_ids: Sequence[str],

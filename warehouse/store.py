@@ -15,6 +15,7 @@ from scrapers.model import Source
 from scrapers.pipeline import SUCCESS, SourceResult
 from warehouse.cache import remember
 from warehouse.canonical import applied_classifier, applied_overrides, recluster
+from warehouse.canonical_incremental import changed_listings, clusters_in_step, recluster_changed
 from warehouse.changes import record_changes, record_removals
 from warehouse.classify import Classifier
 from warehouse.frames import EVENT_SCHEMA, events_table, posts_table
@@ -22,6 +23,10 @@ from warehouse.history import held_drops, prune_history
 from warehouse.identity import stabilise
 from warehouse.overrides import Overrides
 from warehouse.schema import migrate
+
+# Recluster only the clusters of changed listings when matching cannot have changed
+# (warehouse.canonical_incremental); tests turn it off to compare with the full path.
+INCREMENTAL = True
 
 
 @dataclass(frozen=True)
@@ -72,10 +77,11 @@ def save_refresh(
     """Store one refresh atomically: a crash part-way leaves the previous state."""
     con.begin()
     try:
-        _upsert_sources(con, sources, run.finished_at)
+        sources_changed = _upsert_sources(con, sources, run.finished_at)
         summaries = _store_results(
-            con, run, results, overrides or Overrides(), classifier or Classifier()
-        )
+            con, run, results, overrides or Overrides(), classifier or Classifier(),
+            sources_changed,
+        )  # fmt: skip
         _insert_refresh(con, run, summaries)
         con.commit()
     except BaseException:
@@ -90,6 +96,7 @@ def _store_results(
     results: Sequence[SourceResult],
     overrides: Overrides,
     classifier: Classifier,
+    sources_changed: bool = True,
 ) -> list[SourceSummary]:
     results = stabilise(con, results)
     ok = [r for r in results if r.status == "ok"]
@@ -98,6 +105,7 @@ def _store_results(
     con.register("incoming_events", incoming)
     con.register("incoming_posts", posts_table([p for r in ok for p in r.parsed.posts]))
     try:
+        scope = changed_listings(con) if INCREMENTAL and not sources_changed else None
         new, updated = _count_changes(con)
         removed = _mark_removed(con, [r.source.id for r in ok], held, run.finished_at)
         record_changes(con, run.finished_at)
@@ -114,7 +122,12 @@ def _store_results(
     rules_changed = applied_classifier(con) != classifier.fingerprint
     overridden = applied_overrides(con) != overrides.fingerprint
     if changed or rules_changed or overridden or not _clustered(con):
-        recluster(con, run.finished_at, overrides, classifier)
+        if rules_changed or overridden or any(removed.values()) or scope is None:
+            recluster(con, run.finished_at, overrides, classifier)
+        elif _clustered(con) and clusters_in_step(con):
+            recluster_changed(con, scope, run.finished_at, overrides, classifier)
+        else:
+            recluster(con, run.finished_at, overrides, classifier)
     remember(con, results, run.finished_at)
     prune_history(con, run.finished_at)
     return summaries
@@ -240,7 +253,8 @@ def _upsert_posts(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
 
 def _upsert_sources(
     con: duckdb.DuckDBPyConnection, sources: Sequence[Source], now: datetime
-) -> None:
+) -> bool:
+    """Store the sources; True when any is new or differs from its stored row."""
     table = pa.Table.from_pylist(
         [
             {
@@ -261,6 +275,7 @@ def _upsert_sources(
     )
     con.register("incoming_sources", table)
     try:
+        [(differ,)] = con.execute(_SOURCES_DIFFER).fetchall()
         con.execute(
             """
             INSERT OR REPLACE INTO sources BY NAME
@@ -271,6 +286,16 @@ def _upsert_sources(
         )
     finally:
         con.unregister("incoming_sources")
+    return bool(differ)
+
+
+_SOURCE_COLS = ("name", "organiser", "url", "kind", "regions", "professions", "enabled",
+                "priority", "timezone")  # fmt: skip
+_SOURCES_DIFFER = f"""
+SELECT EXISTS (SELECT 1 FROM incoming_sources i LEFT JOIN sources s ON s.id = i.id
+               WHERE s.id IS NULL
+                  OR {" OR ".join(f"i.{c} IS DISTINCT FROM s.{c}" for c in _SOURCE_COLS)})
+"""
 
 
 def _insert_fetch_runs(
