@@ -144,13 +144,14 @@ def main() -> None:
     # feedparser misses the header. The error is one reader survives; the log is noise.
     logging.getLogger("reader").setLevel(logging.ERROR)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="40 feeds x 10 items, 20 ms")
+    parser.add_argument("--quick", action="store_true", help="20 feeds x 10 items, 20 ms, one run")
     parser.add_argument("--sources", type=int, help="RSS sources (default 250)")
     parser.add_argument("--events", type=int, help="items per feed (default 20)")
     parser.add_argument("--latency", type=float, help="seconds per response (default 0.1)")
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, help="runs, median reported (default 2; 1 quick)")
     args = parser.parse_args()
-    feeds = args.sources or (40 if args.quick else 250)
+    feeds = args.sources or (20 if args.quick else 250)
+    repeats = args.repeats or (1 if args.quick else 2)
     events = args.events or (10 if args.quick else 20)
     latency = args.latency if args.latency is not None else (0.02 if args.quick else 0.1)
     spec = Spec(sources=feeds * 4, events=events, shared_hosts=0.0).fixed()
@@ -159,11 +160,11 @@ def main() -> None:
         bench_hosts(),
         serving(spec, latency, process=True) as server,
     ):
-        rows = compare(feed_sources(spec, server), Path(tmp), server, args.repeats)
+        rows = compare(feed_sources(spec, server), Path(tmp), server, repeats)
     print(
         f"# lemon24/reader against Convene: {feeds} RSS feeds x {events} items, each on its own"
         f" host, {latency * 1000:g} ms per response; {WORKERS} workers / concurrency {WORKERS};"
-        f" median of {args.repeats}\n"
+        f" median of {repeats}\n"
     )
     print(table(rows))
     reader_first = statistics.median(r[0].seconds for r in rows["reader"])

@@ -56,7 +56,7 @@ class Options:
 
 def options(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 60 x 10, 20 ms")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 40 x 10, 20 ms")
     parser.add_argument("--scenario", type=int, nargs="+", choices=(1, 2, 3, 6))
     parser.add_argument("--sources", type=int)
     parser.add_argument("--events", type=int)
@@ -75,7 +75,7 @@ def options(argv: list[str] | None = None) -> Options:
     quick = args.quick
     scenarios = tuple(args.scenario or (1, 2, 3, 6))
     return Options(
-        sources=args.sources or (60 if quick else 1000),
+        sources=args.sources or (40 if quick else 1000),
         events=args.events or (10 if quick else 20),
         per_platform=args.per_platform or (2 if quick else 5),
         latency=args.latency if args.latency is not None else (0.02 if quick else 0.1),
