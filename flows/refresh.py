@@ -28,7 +28,7 @@ from scrapers.registry import PARSERS
 from scrapers.sources import load_sources
 from warehouse.analysis import publish_analysis
 from warehouse.cache import recall, recall_robots
-from warehouse.canonical import published_events
+from warehouse.canonical import read_published
 from warehouse.changelog import change_records, news_posts
 from warehouse.classify import Classifier, make_classifier
 from warehouse.overrides import Overrides, load_overrides
@@ -142,14 +142,14 @@ def publish_feeds(
 ) -> PublishReport:
     con = connect(db_path, read_only=True)
     try:
-        events = published_events(
-            con, source_ids, now, window.days_back, window.days_ahead, overrides,
-            window.cancelled_days,
-        )  # fmt: skip
+        # Read and merged once: the event feeds and the changes feeds cut the same set.
+        found = read_published(con, source_ids, now, window.days_back, window.days_ahead, overrides)
+        events = found.events(now, window.cancelled_days)
         site = read_site_data(con, source_ids, now)
         changes = change_records(
-            con, source_ids, now, window.days_back, window.days_ahead, overrides
-        )
+            con, source_ids, now, window.days_back, window.days_ahead, overrides,
+            published=found,
+        )  # fmt: skip
         posts = news_posts(con, source_ids, now)
     finally:
         con.close()

@@ -20,7 +20,7 @@ from feeds.specs import all_spec
 from scrapers.fetch_types import Fetched
 from scrapers.model import Event, Location, ParseResult, Source
 from scrapers.pipeline import SourceResult
-from warehouse.canonical import listing_id, published_events
+from warehouse.canonical import listing_id, published_events, read_published
 from warehouse.changelog import Change, change_records
 from warehouse.store import RefreshRun, connect, save_refresh
 
@@ -231,3 +231,18 @@ def test_render_is_pure_and_titles_say_what_changed(
     assert change_title(lab) == "Cancelled: Thu 28 Jan 2027, 09:00 — Policy lab open afternoon"
     assert event_uid(lab.entry.event) == "site/lab@convene"
     assert b"site/lab@convene" not in first  # a change's guid is not the event's UID
+
+
+@pytest.mark.parametrize("days", [0, 40])  # 40: the lab left the event feeds, not the changes
+def test_one_read_serves_the_event_feeds_and_the_changes_feeds(
+    con: duckdb.DuckDBPyConnection, refreshed: tuple[datetime, datetime], days: int
+) -> None:
+    _, second = refreshed
+    at = second + timedelta(days=days)
+    found = read_published(con, IDS, at, 60, 365)
+    events = found.events(at, 30)
+    assert events == published_events(con, IDS, at, 60, 365, cancelled_days=30)
+    assert ("Policy lab open afternoon" in {e.event.title for e in events}) == (days == 0)
+    shared = change_records(con, IDS, at, 60, 365, published=found)
+    assert shared == change_records(con, IDS, at, 60, 365)
+    assert {c.kind for c in shared} == {"new", "rescheduled", "venue", "cancelled"}

@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import duckdb
@@ -184,6 +184,31 @@ def published_events(
 ) -> list[StoredEvent]:
     """What the feeds carry: one entry per event, from the configured sources, in the
     window; a cancelled event only for `cancelled_days` after it was cancelled."""
+    found = read_published(con, source_ids, now, days_back, days_ahead, overrides)
+    return found.events(now, cancelled_days)
+
+
+@dataclass(frozen=True)
+class Published:
+    """Every entry in the window before cancelled ones are cut, by start, and each
+    cluster's published copy: read once, then cut for the event feeds and the changes
+    feeds (which keep cancelled events longer)."""
+
+    entries: tuple[StoredEvent, ...]
+    copies: dict[str, StoredEvent]
+
+    def events(self, now: datetime, cancelled_days: int) -> list[StoredEvent]:
+        return [e for e in self.entries if not _cancelled_long_ago(e, now, cancelled_days)]
+
+
+def read_published(
+    con: duckdb.DuckDBPyConnection,
+    source_ids: Sequence[str],
+    now: datetime,
+    days_back: int = 30,
+    days_ahead: int = 365,
+    overrides: Overrides | None = None,
+) -> Published:
     listed = listed_events(con, source_ids, now, days_back, days_ahead)
     cluster_of = dict(con.execute("SELECT listing_id, cluster_id FROM clusters").fetchall())
     canon = {
@@ -204,9 +229,10 @@ def published_events(
             entry = replace(
                 entry, sequence=sequence, first_seen=first_seen, last_changed=last_changed
             )
-        if not _cancelled_long_ago(entry, now, cancelled_days):
-            entries.append(entry)
-    return sorted(entries, key=lambda e: (e.event.start, listing_id(e)))
+        entries.append(entry)
+    entries.sort(key=lambda e: (e.event.start, listing_id(e)))
+    copies = {cid: min(members, key=copy_rank) for cid, members in groups.items()}
+    return Published(tuple(entries), copies)
 
 
 def _cancelled_long_ago(entry: StoredEvent, now: datetime, days: int) -> bool:

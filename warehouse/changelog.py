@@ -24,11 +24,10 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from scrapers.vocab import PROFESSIONS
-from warehouse.canonical import copy_rank, listing_id, published_events
+from warehouse.canonical import Published, listing_id, read_published
 from warehouse.news_types import CHANGES_DAYS, NEWS_DAYS, Change, NewsPost
 from warehouse.overrides import Overrides
 from warehouse.professions import from_text
-from warehouse.read import listed_events
 from warehouse.records import StoredEvent
 
 
@@ -48,16 +47,19 @@ def change_records(
     days_ahead: int = 365,
     overrides: Overrides | None = None,
     days: int = CHANGES_DAYS,
+    published: Published | None = None,
 ) -> list[Change]:
     """The changes of the last `days` days to events in the feeds' window, newest first.
 
     A cancelled event stays for the whole `days`, even after it has left the event feeds.
+    `published`: what read_published gave for the same sources, window and overrides,
+    so a publish that already read it does not read and merge every event again.
     """
     since = now - timedelta(days=days)
-    entries = published_events(
-        con, source_ids, now, days_back, days_ahead, overrides, cancelled_days=days
-    )
-    copies = _published_copies(con, source_ids, now, days_back, days_ahead)
+    if published is None:
+        published = read_published(con, source_ids, now, days_back, days_ahead, overrides)
+    entries = published.events(now, days)
+    copies = published.copies
     history = _history(con, [listing_id(copy) for copy in copies.values()])
     changes: list[Change] = []
     for entry in entries:
@@ -68,21 +70,6 @@ def change_records(
             changes += _changes_of(cid, entry, copy, history.get(listing_id(copy), []))
     kept = [c for c in changes if since <= c.at <= now]
     return sorted(kept, key=lambda c: (c.at, c.guid), reverse=True)
-
-
-def _published_copies(
-    con: duckdb.DuckDBPyConnection,
-    source_ids: Sequence[str],
-    now: datetime,
-    days_back: int,
-    days_ahead: int,
-) -> dict[str, StoredEvent]:
-    """cluster id -> the member whose fields are published (as published_events groups)."""
-    cluster_of = dict(con.execute("SELECT listing_id, cluster_id FROM clusters").fetchall())
-    groups: dict[str, list[StoredEvent]] = defaultdict(list)
-    for s in listed_events(con, source_ids, now, days_back, days_ahead):
-        groups[cluster_of.get(listing_id(s), listing_id(s))].append(s)
-    return {cid: min(members, key=copy_rank) for cid, members in groups.items()}
 
 
 def _history(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, list[_Row]]:
