@@ -16,7 +16,7 @@ from functools import lru_cache
 from feeds.changes_feed import change_html, change_title, changes_description, changes_slug
 from feeds.changes_feed import changes_title as changes_feed_title
 from feeds.ical import clean_text, event_uid, profession_names
-from feeds.rss import item_html, item_title, rfc822, start_channel, to_bytes
+from feeds.rss import ATOM_NS, item_html, item_title, rfc822
 from feeds.sanitise import sanitise_html, web_url
 from feeds.specs import FeedSpec
 from warehouse.news_types import Change
@@ -87,11 +87,41 @@ def change_item(change: Change) -> str:
     )
 
 
+def escape_attribute(text: str) -> str:
+    """ElementTree's escaping of an attribute value."""
+    text = escape(text).replace('"', "&quot;")
+    return text.replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#09;")
+
+
 @lru_cache(maxsize=2048)
+def _channel_parts(
+    title: str, description: str, slug: str, base_url: str | None
+) -> tuple[str, str]:
+    """feeds.rss.start_channel's document up to its first item, without closing tags,
+    split around lastBuildDate: the only part that changes between publishes. Written
+    as text because building and serialising the ElementTree cost about a millisecond a
+    file, three files a feed."""
+    base = base_url.rstrip("/") + "/" if base_url else ""
+    self_link = escape_attribute(f"{base}{slug}.xml")
+    before = (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        f'<rss xmlns:atom="{ATOM_NS}" version="2.0">\n  <channel>\n    '
+        f"{_element('title', title)}\n    "
+        f"{_element('link', f'{base}index.html')}\n    "
+        f"{_element('description', description)}\n    "
+        "<language>en-gb</language>\n    <lastBuildDate>"
+    )
+    after = (
+        "</lastBuildDate>\n    <ttl>360</ttl>\n    "
+        f'<atom:link href="{self_link}" rel="self" type="application/rss+xml" />'
+    )
+    return before, after
+
+
 def _channel(title: str, description: str, slug: str, now: datetime, base: str | None) -> str:
     """The document up to its first item: an empty channel without its closing tags."""
-    rss, _ = start_channel(title, description, slug, now, base)
-    return to_bytes(rss).decode().removesuffix(_CLOSE)
+    before, after = _channel_parts(title, description, slug, base)
+    return f"{before}{escape(rfc822(now))}{after}"
 
 
 def rss_document(

@@ -214,3 +214,45 @@ def test_folding_matches_icalendar_at_every_offset() -> None:
         for shift in range(6):
             line = "DESCRIPTION:" + "y" * shift + text
             assert "\r\n ".join(chunks(line)) == _foldline(line)
+
+
+HEADER_TEXTS = [
+    "Convene: digital, data; and design events",
+    "Trailing comma, ; and semicolon;  spaces\\ and \\n a backslash",
+    "Gŵyl: 公共服务数字化 \u2013 Café Ünïcode 🎉👩🏽‍💻 e\u0301 " * 3,
+    "Line\nbreak\r\nand <tags> & \"quotes\" 'single' ^caret",
+    "x" * 74 + "ŵ" + "y" * 150,
+    "",
+]
+
+
+def _header_specs() -> list[FeedSpec]:
+    """A spec of every kind with each awkward title and description: only the header
+    (calendar lines, RSS channel) reads them."""
+    region, profession = sorted(REGIONS)[0], sorted(PROFESSIONS)[0]
+    kinds = [
+        {},
+        {"region": region},
+        {"region": region, "in_person": True},
+        {"profession": profession},
+        {"region": region, "profession": profession},
+    ]
+    return [
+        FeedSpec(f"head-{n}-{m}", title, HEADER_TEXTS[-1 - m], **kind)  # type: ignore[arg-type]
+        for n, kind in enumerate(kinds)
+        for m, title in enumerate(HEADER_TEXTS)
+    ]
+
+
+@pytest.mark.parametrize("base", [BASE, None, 'https://h.example/a&b="c"<d>/'])
+def test_every_kind_of_header_is_byte_identical_to_the_reference(base: str | None) -> None:
+    events = sorted(generated(3, seed=5), key=sort_key)
+    changes = sorted(_changes(events), key=lambda c: (c.at, c.guid), reverse=True)
+    cache = Cache(NOW, base)
+    for spec in [*_header_specs(), *(s for s, _ in _feeds(events))]:
+        for chosen in ([], events[:1]):
+            assert cache.ics(spec, chosen) == render_ics(spec, chosen, NOW), spec.slug
+            assert cache.rss(spec, chosen) == render_rss(spec, chosen, NOW, base), spec.slug
+        for shown in ([], changes[:1]):
+            expected = render_changes(spec, shown, NOW, base)
+            assert cache.changes(spec, shown) == expected, spec.slug
