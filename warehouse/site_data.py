@@ -15,7 +15,7 @@ by several sources is one event (one cluster), counted once.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -160,8 +160,9 @@ def communities(
         event.sources.append(sid)
         event.urls.append(url)
     tallies: dict[str, _Tally] = defaultdict(_Tally)
+    host_source = _host_source_finder(sources)
     for cid, event in events.items():
-        name = event.organiser or _host_source(event, sources).organiser
+        name = event.organiser or host_source(event).organiser
         tally = tallies[organiser_key(name)]
         tally.names[" ".join(name.split())] += 1
         tally.events.append((cid, event))
@@ -181,13 +182,27 @@ def _host(url: str | None) -> str:
     return (urlsplit(url).hostname or "").removeprefix("www.") if url else ""
 
 
-def _host_source(event: _Event, sources: Sequence[Source]) -> Source:
-    """The source an event with no organiser of its own belongs to: the one with the
-    highest priority, then one on the same site as a listing, then the first configured."""
-    hosts = {_host(url) for url in event.urls} - {""}
+def _host_source_finder(sources: Sequence[Source]) -> Callable[[_Event], Source]:
+    """For an event with no organiser of its own, the source it belongs to: the one with
+    the highest priority, then one on the same site as a listing, then the first
+    configured. The lookups are built once: thousands of events ask."""
     order = {s.id: n for n, s in enumerate(sources)}
-    listing = [s for s in sources if s.id in event.sources]
-    return min(listing, key=lambda s: (-s.priority, _host(s.url) not in hosts, order[s.id]))
+    positions: dict[str, list[int]] = defaultdict(list)
+    for n, source in enumerate(sources):
+        positions[source.id].append(n)
+    site = [_host(s.url) for s in sources]
+
+    def find(event: _Event) -> Source:
+        hosts = {_host(url) for url in event.urls} - {""}
+        # In configured order, so a tie goes to the first, as it always did.
+        listing = sorted(n for sid in set(event.sources) for n in positions.get(sid, ()))
+        best = min(
+            listing,
+            key=lambda n: (-sources[n].priority, site[n] not in hosts, order[sources[n].id]),
+        )
+        return sources[best]
+
+    return find
 
 
 def _community(
