@@ -52,7 +52,7 @@ _STAMPS = re.compile(
 )
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
+def write_if_changed(path: Path, data: bytes, *, sync_dir: bool = True) -> bool:
     """Write atomically unless the file already says the same; True if written."""
     try:
         current = path.read_bytes()
@@ -60,7 +60,7 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         current = None
     if current is not None and _STAMPS.sub(b"", current) == _STAMPS.sub(b"", data):
         return False
-    write_atomic(path, data)
+    write_atomic(path, data, sync_dir=sync_dir)
     return True
 
 
@@ -75,8 +75,9 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data`: temp file in the same folder, fsync, rename."""
+def write_atomic(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
+    """Replace `path` with `data`: temp file in the same folder, fsync, rename, and
+    (unless the caller syncs the folder itself, once for many files) fsync the folder."""
     path = Path(path)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
@@ -90,7 +91,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if sync_dir:
+        _fsync_dir(path.parent)
 
 
 MANIFEST = ".convene-feeds.json"
@@ -124,7 +126,9 @@ class _Writer:
         if self.manifest.get(key) == fingerprint and all(p.exists() for p in paths):
             return
         self.manifest[key] = fingerprint
-        self.changed.extend(p for p, render in paths.items() if write_if_changed(p, render()))
+        for path, render in paths.items():
+            if write_if_changed(path, render(), sync_dir=False):
+                self.changed.append(path)
 
     def feed(
         self, spec: FeedSpec, events: Sequence[StoredEvent], changes: Sequence[Change]
@@ -217,6 +221,15 @@ def publish(
         news.append((feed, len(selected)))
     for feed in _stale_news(out_dir, current_news):
         writer.news(feed, [])
+    # One fsync of the folder for every rename above, not one per file (a third of a
+    # small publish on a real disk). Each file's bytes were fsynced before its rename,
+    # so after a crash each name holds its old file or its new one, never part of one,
+    # as before; only which renames survived is open until this fsync. It comes before
+    # the manifest is written (and that write fsyncs the folder again), so a manifest
+    # that says a feed was rendered never outlives the rename of that feed's files: a
+    # later publish would otherwise skip a feed whose old file survived the crash.
+    if writer.changed:
+        _fsync_dir(out_dir)
     write_if_changed(out_dir / MANIFEST, json.dumps(writer.manifest, sort_keys=True).encode())
     return PublishReport(
         out_dir=out_dir,
