@@ -21,7 +21,8 @@ from scrapers.fetch_types import Fetched
 from scrapers.model import Event, Location, ParseResult, Source
 from scrapers.pipeline import SourceResult
 from warehouse.canonical import listing_id, published_events, read_published
-from warehouse.changelog import Change, change_records
+from warehouse.changelog import change_records
+from warehouse.news_types import Change
 from warehouse.store import RefreshRun, connect, save_refresh
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -87,7 +88,7 @@ def refreshed(con: duckdb.DuckDBPyConnection) -> tuple[datetime, datetime]:
 
 
 def _by_kind(changes: list[Change]) -> dict[tuple[str, str], Change]:
-    found = {(c.kind, c.entry.event.title): c for c in changes}
+    found: dict[tuple[str, str], Change] = {(c.kind, c.entry.event.title): c for c in changes}
     assert len(found) == len(changes), "one record per cluster and change"
     return found
 
