@@ -80,6 +80,8 @@ def chunks(line: str) -> list[str]:
 
 
 def _chunks_unicode(line: str) -> list[str]:
+    if len(line.encode()) < LIMIT:  # most lines: no per-character walk
+        return [line]
     found: list[str] = []
     current: list[str] = []
     count = 0
