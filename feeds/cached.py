@@ -66,6 +66,11 @@ class Cache:
             total.update(found)
         return total.hexdigest()
 
+    def drop_texts(self) -> None:
+        """Free the rendered pieces once every feed is written; the digests stay."""
+        self._vevents.clear()
+        self._items.clear()
+
     def ics(self, spec: FeedSpec, events: Sequence[StoredEvent]) -> bytes:
         """feeds.ical.render_ics(spec, events, now) for events already in its order."""
         pieces = [(self.vevent(s), explanation_text(explain(spec, s))) for s in events]

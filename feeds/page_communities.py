@@ -71,11 +71,16 @@ def state_text(state: str) -> str:
     return "working" if state in _WORKING else state
 
 
+def shown_state(state: str) -> tuple[str, str]:
+    """(css class, text) of a source's state as the health table shows it."""
+    return ("ok" if state in _WORKING else "bad"), state_text(state)
+
+
 def _health_row(name: str, url: str, state: str, last: str, events: int) -> str:
-    css = "ok" if state in _WORKING else "bad"
+    css, text = shown_state(state)
     return (
         f'<tr><th scope="row">{link(url, name)}</th>'
-        f'<td><span class="state state-{css}">{esc(state_text(state))}</span></td>'
+        f'<td><span class="state state-{css}">{esc(text)}</span></td>'
         f'<td>{last}</td><td class="n">{events}</td></tr>'
     )
 

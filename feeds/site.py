@@ -15,11 +15,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from feeds.cached import Cache
 from feeds.page import CHART, render_index
 from feeds.page_events import ItemCache, upcoming
-from feeds.page_feed import render_feed_page
+from feeds.page_feed import related, render_feed_page
 from feeds.page_html import ASSET_NAMES, ASSETS
 from feeds.page_subscribe import feed_base, page_name
+from feeds.site_manifest import code_version, read_manifest, site_shown, write_manifest
 from feeds.specs import FeedSpec, feeds_of, spec_for_slug
 from feeds.write import PublishReport, write_atomic, write_if_changed
 from warehouse.records import StoredEvent
@@ -55,10 +57,13 @@ def write_site(
     base_url: str | None,
     events: Sequence[StoredEvent] = (),
     site: SiteData | None = None,
+    digests: Cache | None = None,
 ) -> list[Path]:
     """Write the assets, the feed pages and index.html beside the feeds; `events` are the
     published events (the pages show those still to come), `site` what the warehouse
-    says about sources and communities. Returns the files rewritten."""
+    says about sources and communities; `digests` the publisher's cache, whose digest of
+    each event the pages' fingerprints reuse (feeds.site_manifest). Returns the files
+    rewritten."""
     out = report.out_dir
     coming = upcoming(events, now)
     carried: dict[str, list[StoredEvent]] = defaultdict(list)
@@ -74,15 +79,28 @@ def write_site(
         if write_if_changed(target, (ASSETS / name).read_bytes()):
             changed.append(target)
     cache = ItemCache()  # an event's HTML is the same on every page that lists it
+    prints = digests or Cache(now, base_url)
+    old, manifest = read_manifest(out), {}
+    code = code_version()
+
+    def unchanged(path: Path, head: object, records: Sequence[StoredEvent]) -> bool:
+        found = manifest[path.name] = prints.fingerprint(path.name, (code, base_url, head), records)
+        return old.get(path.name) == found and path.is_file()
+
     for spec in _feed_pages(report):
         path = out / page_name(spec.slug)
+        if unchanged(path, (spec, related(spec, feeds)), carried[spec.slug]):
+            continue
         html = render_feed_page(spec, carried[spec.slug], feeds, now, base, cache)
         if write_page(path, html):
             changed.append(path)
     index = out / "index.html"
     chart = (out / CHART).is_file()  # written by warehouse.analysis before the pages
-    if write_page(
+    head = (feeds, site_shown(site), report.news, chart)
+    if not unchanged(index, head, coming) and write_page(
         index, render_index(feeds, now, base_url, coming, site, report.news, chart, cache)
     ):
         changed.append(index)
+    # After the pages, so that it never vouches for a page whose rename did not happen.
+    write_manifest(out, manifest)
     return changed

@@ -191,12 +191,15 @@ def publish(
     *,
     changes: Sequence[Change] = (),
     posts: Sequence[NewsPost] = (),
+    cache: Cache | None = None,
 ) -> PublishReport:
     """Write {slug}.ics, {slug}.xml and {slug}-changes.xml for every feed, then the news
-    feeds (the pages come after: feeds.site)."""
+    feeds (the pages come after: feeds.site). A `cache` passed in keeps each event's
+    digest afterwards, for the pages' fingerprints (feeds.site.write_site)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    writer = _Writer(out_dir, now, base_url, _read_manifest(out_dir), Cache(now, base_url))
+    cache = cache or Cache(now, base_url)
+    writer = _Writer(out_dir, now, base_url, _read_manifest(out_dir), cache)
     counts: list[tuple[FeedSpec, int]] = []
     # Sorted once here, as every renderer sorts: each feed's share is then in order.
     carried: dict[str, list[StoredEvent]] = defaultdict(list)
@@ -231,6 +234,7 @@ def publish(
     if writer.changed:
         _fsync_dir(out_dir)
     write_if_changed(out_dir / MANIFEST, json.dumps(writer.manifest, sort_keys=True).encode())
+    cache.drop_texts()
     return PublishReport(
         out_dir=out_dir,
         files=tuple(writer.written),

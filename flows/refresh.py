@@ -16,6 +16,7 @@ from prefect.client.schemas.objects import State, TaskRun
 from prefect.states import Cancelled, Completed, Failed
 
 from feeds import publish
+from feeds.cached import Cache
 from feeds.site import write_site
 from feeds.write import PublishReport
 from flows.lock import LockBusy, RefreshLocked, refresh_lock
@@ -153,9 +154,11 @@ def publish_feeds(
         posts = news_posts(con, source_ids, now)
     finally:
         con.close()
-    report = publish(events, public_dir, now, base_url, changes=changes, posts=posts)
+    # Each event's digest made while publishing the feeds serves the pages' fingerprints.
+    digests = Cache(now, base_url)
+    report = publish(events, public_dir, now, base_url, changes=changes, posts=posts, cache=digests)
     publish_analysis(db_path, public_dir, now)  # before the pages: the index shows its chart
-    write_site(report, now, base_url, events, site)
+    write_site(report, now, base_url, events, site, digests)
     return report
 
 
