@@ -6,7 +6,7 @@ one report, printed and, with --out, written to a file. A script that fails is r
 with its exit status and the rest still run; the exit status is then 1.
 
     .venv/bin/python bench/run_all.py            # the full suite: about half an hour
-    .venv/bin/python bench/run_all.py --quick    # a smoke check for CI: under a minute
+    .venv/bin/python bench/run_all.py --quick    # a smoke check for CI: two at a time
     .venv/bin/python bench/run_all.py --only suite publish_scale --out results.md
 
 The bench dependency group holds the peers (splink, reader): `make bench` installs it.
@@ -20,6 +20,7 @@ import platform
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,23 +87,29 @@ def report(outcomes: list[Outcome], quick: bool, began: datetime) -> str:
     return "\n".join(lines) + "\n"
 
 
+def announced(script: Script, quick: bool) -> Outcome:
+    outcome = run(script, quick)
+    verdict = "ok" if outcome.status == 0 else f"FAILED (exit {outcome.status})"
+    print(f"bench/{script.name}.py: {verdict} in {outcome.seconds:.1f} s", flush=True)
+    return outcome
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke check")
     names = [s.name for s in SUITE]
     parser.add_argument("--only", nargs="+", choices=names, help="run only these scripts")
     parser.add_argument("--out", type=Path, help="also write the report to this file")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        help="scripts run at once (default 1; 2 with --quick, whose figures are not judged)",
+    )
     args = parser.parse_args()
+    chosen = [s for s in SUITE if not args.only or s.name in args.only]
     began = datetime.now(UTC)
-    outcomes = []
-    for script in SUITE:
-        if args.only and script.name not in args.only:
-            continue
-        print(f"bench/{script.name}.py{' --quick' if args.quick else ''} ...", flush=True)
-        outcome = run(script, args.quick)
-        verdict = "ok" if outcome.status == 0 else f"FAILED (exit {outcome.status})"
-        print(f"  {verdict} in {outcome.seconds:.1f} s", flush=True)
-        outcomes.append(outcome)
+    with ThreadPoolExecutor(args.jobs or (2 if args.quick else 1)) as pool:
+        outcomes = list(pool.map(lambda s: announced(s, args.quick), chosen))
     text = report(outcomes, args.quick, began)
     print(text)
     if args.out:
