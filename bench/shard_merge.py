@@ -36,12 +36,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.dedupe_scale import generate
+from bench.store_scale import synthetic
 from flows.cli_shard import fetch_shard
 from scrapers.config import load_settings
-from scrapers.fetch_types import Fetched
-from scrapers.model import Event, Location, ParseContext, ParseResult, Source
-from scrapers.pipeline import SourceResult
+from scrapers.model import ParseContext
 from scrapers.registry import PARSERS
 from scrapers.sources import load_sources
 from tests.faultserver import RSS_TYPE, ConnectGuard, Doc, FaultState, _Server, ical_body, rss_body
@@ -112,37 +110,6 @@ def worker(count: int, latency: float, events: int, folder: Path, at_once: int |
     )
 
 
-def synthetic(total: int) -> tuple[list[Source], list[SourceResult]]:
-    listings, _ = generate(total, seed=7)
-    by_source: dict[str, list[Event]] = {}
-    for x in listings:
-        where = (
-            Location(x.location_name, None, x.postcode) if x.location_name or x.postcode else None
-        )
-        by_source.setdefault(x.source, []).append(
-            Event(
-                x.source,
-                x.source_uid,
-                x.title,
-                x.start,
-                x.start + timedelta(hours=2),
-                x.all_day,
-                url=x.url,
-                location=where,
-                organiser=x.organiser,
-                description=f"{x.title}: talks and a chat.",
-            )
-        )
-    sources, results = [], []
-    for sid in sorted(by_source):
-        source = Source(sid, sid, "Bench", f"https://{sid}.example.org/events.ics", "ical")
-        outcome = Fetched(source.url, b"", 200, "text/calendar", 0.2, raw_bytes=1000)
-        parsed = ParseResult(tuple(by_source[sid]))
-        sources.append(source)
-        results.append(SourceResult(source, "ok", outcome, parsed, None, f"digest-{sid}"))
-    return sources, results
-
-
 def merge(total: int, folder: Path, publish: bool, shards: int = 4) -> None:
     from flows.refresh import publish_feeds, store_results
 
@@ -165,7 +132,7 @@ def merge(total: int, folder: Path, publish: bool, shards: int = 4) -> None:
     db, public = folder / f"m{total}.duckdb", folder / f"public-{total}"
     classifier = make_classifier(False, None)
     window = load_settings(path).window
-    ids = [s.id for s in configured]
+    source_ids = [s.id for s in configured]
     for label in ("into an empty database", "same shards again"):
         t0 = time.perf_counter()
         back = [r for d in shard_dirs for r in read_shard(d)[1]]
@@ -175,7 +142,7 @@ def merge(total: int, folder: Path, publish: bool, shards: int = 4) -> None:
         t2 = time.perf_counter()
         line = f"  merge {label}: read {t1 - t0:.1f} s, store {t2 - t1:.1f} s"
         if publish:
-            report = publish_feeds.fn(db, public, ids, now, None, Overrides(), window)
+            report = publish_feeds.fn(db, public, source_ids, now, None, Overrides(), window)
             line += (
                 f", publish {time.perf_counter() - t2:.1f} s ({report.event_count:,} events,"
                 f" {len(report.changed)} feeds rendered)"
