@@ -1,9 +1,10 @@
 """Each step of the publish task timed on an existing database: a benchmark, not a test.
 
-Runs `flows.refresh.publish_feeds` once on FOLDER (which holds c.duckdb, sources.toml and
-public/, as a bench run or a copy of a real data folder leaves them), timing every function
-it calls by wrapping it. Run it twice to time an unchanged round. TREE lets the same
-script time another checkout of Convene (a `git worktree` of an earlier commit).
+Runs `flows.refresh.publish_feeds` once on FOLDER (which holds c.duckdb or convene.duckdb,
+sources.toml and public/, as a bench run, `bench/suite.py --keep DIR`'s DIR/main, or a copy
+of a real data folder leaves them), timing every function it calls by wrapping it. Run it
+twice to time an unchanged round. TREE lets the same script time another checkout of
+Convene (a `git worktree` of an earlier commit).
 
     .venv/bin/python bench/publish_steps.py FOLDER [--tree PATH] [--label TEXT]
 """
@@ -58,9 +59,12 @@ def main() -> None:
     sources_file = args.folder / "sources.toml"
     ids = [s.id for s in load_sources(sources_file, PARSERS.keys())]
     window = load_settings(sources_file).window
+    db = args.folder / "c.duckdb"
+    if not db.exists():  # as bench/suite.py --keep leaves it
+        db = args.folder / "convene.duckdb"
     began = time.perf_counter()
     refresh.publish_feeds.fn(
-        args.folder / "c.duckdb", args.folder / "public", ids, datetime.now(UTC), None,
+        db, args.folder / "public", ids, datetime.now(UTC), None,
         Overrides(), window,
     )  # fmt: skip
     total = time.perf_counter() - began

@@ -52,6 +52,7 @@ class Options:
     prefect: bool
     per_task_sources: int
     scenarios: tuple[int, ...]
+    keep: Path | None  # a folder to keep the databases and feeds in, for profiling
 
 
 def options(argv: list[str] | None = None) -> Options:
@@ -71,6 +72,9 @@ def options(argv: list[str] | None = None) -> Options:
     parser.add_argument("--no-prefect", action="store_true",
                         help="skip the Prefect runs (always skipped with --quick: its"
                         " temporary server alone takes 15-40 s to start)")  # fmt: skip
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="work in DIR and keep its databases, sources.toml and feeds"
+                        " (for bench/publish_steps.py or a profiler)")  # fmt: skip
     args = parser.parse_args(argv)
     quick = args.quick
     scenarios = tuple(args.scenario or (1, 2, 3, 6))
@@ -84,6 +88,7 @@ def options(argv: list[str] | None = None) -> Options:
         prefect=not (args.no_prefect or quick) and args.scenario is None,
         per_task_sources=30 if quick else 200,
         scenarios=scenarios,
+        keep=args.keep,
     )
 
 
@@ -151,7 +156,7 @@ def main() -> None:
         f" platform hosts shared by {opts.per_platform}\n"
     )
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
+        work = opts.keep or Path(tmp)
         reports, _ = refreshes(spec, opts.latency, runs_for(opts.scenarios), work / "main")
         print(scenario_tables(reports, floors(spec, opts, reports), CHANGED_SHARE))
         if 6 in opts.scenarios:

@@ -14,12 +14,22 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from feeds.ical_text import VEventText, explanation_text, ics_document, vevent_text
+from feeds.ical_text import (
+    VEventText,
+    explanation_text,
+    ics_document,
+    utc_stamp,
+    vevent_text,
+)
 from feeds.rss_text import change_item, changes_document, event_item, rss_document
 from feeds.specs import FeedSpec, explain
 from warehouse.news_types import Change
 from warehouse.records import StoredEvent
+
+if TYPE_CHECKING:
+    from feeds.render_store import RenderStore
 
 
 def digest(value: object) -> bytes:
@@ -30,40 +40,75 @@ def digest(value: object) -> bytes:
 
 class Cache:
     """Each event's and each change's pieces, keyed by the object: the publisher hands
-    the same objects to every feed that carries them, and keeps them alive meanwhile."""
+    the same objects to every feed that carries them, and keeps them alive meanwhile.
+    With a `store` (feeds.render_store), pieces rendered by an earlier publish are
+    reused by the digest of their record, and the new ones kept for the next."""
 
-    def __init__(self, now: datetime, base_url: str | None) -> None:
+    def __init__(
+        self, now: datetime, base_url: str | None, store: RenderStore | None = None
+    ) -> None:
         self.now = now
         self.base_url = base_url
+        self.store = store
+        self._stamp = utc_stamp(now)
         self._vevents: dict[int, VEventText] = {}
         self._items: dict[int, str] = {}
         self._digests: dict[int, bytes] = {}
+
+    def digest_of(self, record: object) -> bytes:
+        found = self._digests.get(id(record))
+        if found is None:
+            found = self._digests[id(record)] = digest(record)
+        return found
+
+    def seen(self) -> set[bytes]:
+        """The digest of every record this publish fingerprinted or rendered."""
+        return set(self._digests.values())
 
     def vevent(self, stored: StoredEvent) -> VEventText:
         key = id(stored)
         found = self._vevents.get(key)
         if found is None:
-            found = self._vevents[key] = vevent_text(stored, self.now)
+            found = self._vevents[key] = self._stored_vevent(stored)
         return found
+
+    def _stored_vevent(self, stored: StoredEvent) -> VEventText:
+        if self.store is None:
+            return vevent_text(stored, self.now)
+        key = self.digest_of(stored)
+        kept = self.store.get("vevent", key)
+        restamped = _restamped(kept, self._stamp) if isinstance(kept, tuple) else None
+        if restamped is not None:
+            return restamped
+        made = vevent_text(stored, self.now)
+        self.store.put("vevent", key, _vevent_piece(made, self._stamp))
+        return made
 
     def item(self, record: StoredEvent | Change) -> str:
         key = id(record)
         found = self._items.get(key)
         if found is None:
-            made = event_item(record) if isinstance(record, StoredEvent) else change_item(record)
-            found = self._items[key] = made
+            found = self._items[key] = self._stored_item(record)
         return found
+
+    def _stored_item(self, record: StoredEvent | Change) -> str:
+        if self.store is None:
+            return _item(record)
+        kind = "item" if isinstance(record, StoredEvent) else "change"
+        key = self.digest_of(record)
+        kept = self.store.get(kind, key)
+        if isinstance(kept, str):
+            return kept
+        made = _item(record)
+        self.store.put(kind, key, made)
+        return made
 
     def fingerprint(self, key: str, head: object, records: Sequence[object]) -> str:
         """A digest of everything the render of `key` reads except the clock: `head`
         (the feed) and each record, each record's digest made once."""
         total = hashlib.sha256(repr((key, self.base_url, head)).encode())
-        digests = self._digests
         for record in records:
-            found = digests.get(id(record))
-            if found is None:
-                found = digests[id(record)] = digest(record)
-            total.update(found)
+            total.update(self.digest_of(record))
         return total.hexdigest()
 
     def drop_texts(self) -> None:
@@ -84,3 +129,31 @@ class Cache:
         """feeds.changes_feed.render_changes for changes already newest first."""
         items = [self.item(change) for change in changes]
         return changes_document(spec, items, self.now, self.base_url)
+
+
+def _item(record: StoredEvent | Change) -> str:
+    return event_item(record) if isinstance(record, StoredEvent) else change_item(record)
+
+
+def _vevent_piece(made: VEventText, stamp: str) -> tuple[object, ...]:
+    tzids = tuple(sorted(made.tzids))
+    return (stamp, made.before, made.done, made.open, made.after, tzids, made.years)
+
+
+def _restamped(piece: tuple[object, ...], stamp: str) -> VEventText | None:
+    """A VEVENT kept from an earlier publish, its DTSTAMP (the time the feed was made,
+    RFC 5545 3.8.7.2 under METHOD:PUBLISH) moved to this one's; None if the piece is not
+    one. The line follows SUMMARY and the times, whose text cannot hold a bare CRLF, so
+    its first match is it."""
+    if len(piece) != 7:
+        return None
+    old, before, done, opened, after, tzids, years = piece
+    texts = (old, before, done, opened, after)
+    if not all(isinstance(t, str) for t in texts) or not isinstance(tzids, tuple):
+        return None
+    if not (isinstance(years, tuple) and len(years) == 2):
+        return None
+    old, before, done, opened, after = (str(t) for t in texts)
+    if old != stamp:
+        before = before.replace(f"\r\nDTSTAMP:{old}\r\n", f"\r\nDTSTAMP:{stamp}\r\n", 1)
+    return VEventText(before, done, opened, after, frozenset(map(str, tzids)), (years[0], years[1]))

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from feeds.ical import all_day_dates, as_utc, display_title, location_text, sort_key
 from feeds.page_html import esc, link, long_day, uk_date
@@ -20,6 +21,9 @@ from feeds.specs import PLACES, in_region
 from scrapers.model import Event
 from scrapers.vocab import PROFESSIONS, REGIONS
 from warehouse.records import Label, StoredEvent
+
+if TYPE_CHECKING:
+    from feeds.cached import Cache
 
 RESTRICTIONS = {
     "civil-servants-only": "Civil servants only",
@@ -165,9 +169,12 @@ def _because_line(because: str) -> str:
 class ItemCache:
     """Each event's HTML and day, made once for every page that lists it: an event is
     on the index and about ten feed pages. Keyed by the object, which the site writer
-    hands to every page and keeps alive meanwhile."""
+    hands to every page and keeps alive meanwhile. With the publisher's `pieces` cache
+    (feeds.cached.Cache) and its render store, an event's HTML made by an earlier
+    publish is reused by the digest of the event."""
 
-    def __init__(self) -> None:
+    def __init__(self, pieces: Cache | None = None) -> None:
+        self._pieces = pieces
         self._parts: dict[tuple[int, int], tuple[str, str]] = {}
         self._keys: dict[int, tuple[date, tuple[datetime, str]]] = {}
 
@@ -175,8 +182,20 @@ class ItemCache:
         key = (id(stored), heading)
         parts = self._parts.get(key)
         if parts is None:
-            parts = self._parts[key] = _item_parts(stored, heading)
+            parts = self._parts[key] = self._stored_parts(stored, heading)
         return _joined(*parts, because)
+
+    def _stored_parts(self, stored: StoredEvent, heading: int) -> tuple[str, str]:
+        store = self._pieces.store if self._pieces else None
+        if self._pieces is None or store is None:
+            return _item_parts(stored, heading)
+        kind, key = f"page{heading}", self._pieces.digest_of(stored)
+        kept = store.get(kind, key)
+        if isinstance(kept, tuple) and len(kept) == 2 and all(isinstance(k, str) for k in kept):
+            return str(kept[0]), str(kept[1])
+        made = _item_parts(stored, heading)
+        store.put(kind, key, made)
+        return made
 
     def order(self, stored: StoredEvent) -> tuple[date, tuple[datetime, str]]:
         key = self._keys.get(id(stored))

@@ -78,8 +78,8 @@ def write_site(
         target = out / "assets" / name
         if write_if_changed(target, (ASSETS / name).read_bytes()):
             changed.append(target)
-    cache = ItemCache()  # an event's HTML is the same on every page that lists it
     prints = digests or Cache(now, base_url)
+    cache = ItemCache(prints)  # an event's HTML is the same on every page that lists it
     old, manifest = read_manifest(out), {}
     code = code_version()
 

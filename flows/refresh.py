@@ -17,7 +17,9 @@ from prefect.states import Cancelled, Completed, Failed
 
 from feeds import publish
 from feeds.cached import Cache
+from feeds.render_store import RenderStore, store_path
 from feeds.site import write_site
+from feeds.site_manifest import code_version
 from feeds.write import PublishReport
 from flows.lock import LockBusy, RefreshLocked, refresh_lock
 from scrapers.config import FeedWindow, Settings, load_settings
@@ -154,11 +156,14 @@ def publish_feeds(
         posts = news_posts(con, source_ids, now)
     finally:
         con.close()
-    # Each event's digest made while publishing the feeds serves the pages' fingerprints.
-    digests = Cache(now, base_url)
+    # Each event's digest made while publishing the feeds serves the pages' fingerprints,
+    # and keys the pieces an earlier publish rendered (feeds.render_store).
+    store = RenderStore(store_path(db_path), f"{code_version()} {base_url}")
+    digests = Cache(now, base_url, store)
     report = publish(events, public_dir, now, base_url, changes=changes, posts=posts, cache=digests)
     publish_analysis(db_path, public_dir, now)  # before the pages: the index shows its chart
     write_site(report, now, base_url, events, site, digests)
+    store.save(digests.seen())
     return report
 
 
