@@ -16,6 +16,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from scrapers import connect
+from scrapers.connect import Pins
 from scrapers.decode import to_utf8
 from scrapers.fetch_types import (
     ErrorKind,
@@ -89,8 +91,9 @@ async def fetch_all(
     known = validators or {}
     hosts = HostGate(settings.per_host, settings.host_delay, settings.concurrency)
     robots = RobotsCache() if robots is None else robots
-    async with _client(settings, transport) as client:
-        run = Run(client, settings, hosts, resolve, Gate(settings.concurrency))
+    pins = Pins()
+    async with _client(settings, transport, pins) as client:
+        run = Run(client, settings, hosts, resolve, Gate(settings.concurrency), pins)
 
         async def one(source: Source) -> tuple[str, FetchOutcome]:
             outcome = await fetch_source(run, robots, source, known.get(source.url))
@@ -102,7 +105,7 @@ async def fetch_all(
 
 
 def _client(
-    settings: FetchSettings, transport: httpx.AsyncBaseTransport | None
+    settings: FetchSettings, transport: httpx.AsyncBaseTransport | None, pins: Pins
 ) -> httpx.AsyncClient:
     timeout = httpx.Timeout(
         settings.timeout, connect=settings.connect_timeout, read=settings.read_timeout
@@ -113,11 +116,9 @@ def _client(
     )
     return httpx.AsyncClient(
         timeout=timeout,
-        limits=limits,
         follow_redirects=False,  # followed by hand, so each hop's address is checked
-        http2=transport is None,
         headers={"User-Agent": settings.user_agent},
-        transport=transport,
+        transport=transport or connect.transport(pins, limits),
     )
 
 

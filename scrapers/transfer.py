@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from scrapers.connect import Pins
 from scrapers.decode import to_utf8
 from scrapers.fetch_types import (
     ErrorKind,
@@ -38,6 +39,7 @@ class Run:
     hosts: HostGate  # per-host politeness, and the global limit on requests in flight
     resolve: Resolver
     lookups: Gate  # address checks at once: 10,000 at once would time out in the queue
+    pins: Pins = field(default_factory=Pins)  # addresses checked: where connections go
 
 
 class Progress:
@@ -146,9 +148,20 @@ async def check_address(run: Run, job: Job, url: str) -> str | None:
     that counts from the lookup's turn, not from joining the queue for it."""
     with job.progress.ours():
         await run.lookups.acquire(job.progress.started)
+    found: list[tuple[str, int, list[str]]] = []
+
+    async def resolve(host: str, port: int) -> list[str]:
+        addresses = await run.resolve(host, port)
+        found.append((host, port, addresses))
+        return addresses
+
     try:
         async with asyncio.timeout(run.settings.connect_timeout):
-            return await check_url(url, job.policy, run.resolve)
+            refused = await check_url(url, job.policy, resolve)
+        if refused is None:
+            for name, port, addresses in found:  # only addresses the guard approved
+                run.pins.approve(name, port, addresses)
+        return refused
     except TimeoutError:
         host = urlsplit(url).hostname
         return f"DNS lookup failed: no answer for {host} within {run.settings.connect_timeout:g} s"
