@@ -20,7 +20,7 @@ import pytest
 from bench.store_scale import synthetic
 from scrapers.model import Event, Location, ParseResult, Source
 from scrapers.pipeline import SourceResult
-from warehouse import canonical_incremental, store
+from warehouse import canonical_incremental, matching_incremental, store
 from warehouse.classify import Classifier
 from warehouse.frames import event_row
 from warehouse.overrides import Overrides
@@ -105,7 +105,7 @@ def test_incremental_recluster_matches_full(
         calls.append(len(ids))
         real(con, ids, *rest)
 
-    monkeypatch.setattr(store, "recluster_changed", spy)
+    monkeypatch.setattr(canonical_incremental, "recluster_changed", spy)
     cons = [connect(tmp_path / "incremental.duckdb"), connect(tmp_path / "full.duckdb")]
     now = datetime(2026, 12, 20, 6, tzinfo=UTC)
     classifier = Classifier()
@@ -153,3 +153,70 @@ def test_content_hash_is_the_stored_one() -> None:
         row = event_row(event)
         stored = row.pop("content_hash")
         assert stored == before(row)
+
+
+def _moves(rng: random.Random, results: list[SourceResult], share: float) -> list[SourceResult]:
+    """Listings added, dropped (removed at the second miss), moved, retitled, given another
+    source's URL or another postcode, in `share` of the sources."""
+    urls = [e.url for r in results for e in r.parsed.events if e.url]
+    out = []
+    for r in results:
+        events = list(r.parsed.events)
+        if events and rng.random() < share:
+            for _ in range(rng.randrange(1, 4)):
+                k = rng.randrange(len(events))
+                kind = rng.choice(("add", "url", "postcode", "title", "start", "drop", "text"))
+                if kind == "add":
+                    uid = f"{events[k].source_uid}-extra{rng.randrange(10**6)}"
+                    extra = replace(events[k], source_uid=uid, title=f"{events[k].title} extra")
+                    events.append(extra)
+                elif kind == "url":
+                    events[k] = replace(events[k], url=rng.choice(urls))
+                elif kind == "postcode":
+                    place = events[k].location or Location(None)
+                    events[k] = replace(events[k], location=replace(place, postcode="LS1 1UR"))
+                else:
+                    found = _mutate(rng, events[k], [kind] if kind != "text" else CONTENT)
+                    if found is None:
+                        del events[k]
+                    else:
+                        events[k] = found
+                if not events:
+                    break
+        out.append(replace(r, parsed=ParseResult(tuple(events))))
+    return out
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_moved_listings_recluster_matches_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Listings added, removed and moved: warehouse.matching_incremental's path writes what
+    the full recluster writes, round after round (each building on the last)."""
+    rng = random.Random(seed)
+    sources, results = synthetic(400)
+    used: list[int] = []
+    real = matching_incremental.rematch
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        used.append(found is not None)
+        return found
+
+    monkeypatch.setattr(canonical_incremental, "rematch", spy)
+    cons = [connect(tmp_path / "incremental.duckdb"), connect(tmp_path / "full.duckdb")]
+    now = datetime(2026, 12, 20, 6, tzinfo=UTC)
+    classifier = Classifier()
+    for n in range(7):
+        if n:
+            results = _moves(rng, results, 0.04 + 0.02 * (n % 3))
+        for con, incremental in zip(cons, (True, False), strict=True):
+            monkeypatch.setattr(store, "INCREMENTAL", incremental)
+            run = RefreshRun(f"run{n}", now, now, "test.toml")
+            save_refresh(con, run, sources, results, Overrides(), classifier)
+        for table, skip in TABLES.items():
+            assert _rows(cons[0], table, skip) == _rows(cons[1], table, skip), (n, table)
+        now += timedelta(hours=1)
+    for con in cons:
+        con.close()
+    assert sum(used) >= 5, used

@@ -27,6 +27,7 @@ from warehouse.canonical_table import save_canonical_events
 from warehouse.classify import Classifier
 from warehouse.labels import classify_entries, with_stored_labels
 from warehouse.matching import Clustering, Listing, match
+from warehouse.matching_incremental import MATCHER
 from warehouse.overrides import Overrides
 from warehouse.read import active_events, listed_events
 from warehouse.records import StoredEvent
@@ -111,10 +112,14 @@ def recluster(
         same=overrides.same,
         different=overrides.different,
     )
+    # The matcher's version: warehouse.canonical_incremental builds on these clusters and
+    # pairs only when the same matcher wrote them.
     con.execute(
-        "INSERT OR REPLACE INTO meta VALUES ('overrides', $fingerprint), ('classifier', $rules)",
-        {"fingerprint": overrides.fingerprint, "rules": classifier.fingerprint},
-    )
+        "INSERT OR REPLACE INTO meta VALUES ('overrides', $fingerprint), ('classifier', $rules),"
+        " ('matcher', $matcher)",
+        {"fingerprint": overrides.fingerprint, "rules": classifier.fingerprint,
+         "matcher": MATCHER},
+    )  # fmt: skip
     _replace(con, "clusters", [
         {"listing_id": lid, "cluster_id": cid, "assigned_at": now}
         for lid, cid in sorted(result.cluster_of.items())

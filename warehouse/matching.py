@@ -86,7 +86,7 @@ _COMMON_SHARE = 0.01
 _MAX_URL_GROUP = 20
 
 
-def _exact_candidates(feats: Sequence[Features]) -> set[tuple[int, int]]:
+def exact_candidates(feats: Sequence[Features]) -> set[tuple[int, int]]:
     """Index pairs sharing a source_uid or a specific canonical URL."""
     by_uid: dict[str, list[int]] = defaultdict(list)
     by_url: dict[str, list[int]] = defaultdict(list)
@@ -109,18 +109,60 @@ def _exact_candidates(feats: Sequence[Features]) -> set[tuple[int, int]]:
     return out
 
 
-def _blocking_keys(feats: Sequence[Features]) -> list[tuple[str, ...]]:
+def common_limit(count: int) -> int:
+    """Above this many titles a word is common: a blocking key only among a title's two
+    rarest words."""
+    return max(20, int(count * _COMMON_SHARE))
+
+
+def word_counts(feats: Iterable[Features]) -> Counter[str]:
     frequency: Counter[str] = Counter()
     for f in feats:
         frequency.update(f.tokens)
-    common = max(20, int(len(feats) * _COMMON_SHARE))
-    keys: list[tuple[str, ...]] = []
-    for f in feats:
-        words = sorted(f.tokens, key=lambda w: (frequency[w], w))
-        chosen = [w for k, w in enumerate(words) if k < 2 or frequency[w] <= common]
-        # catches titles that differ only in spacing ("UK GovCamp" / "UKGovCamp")
-        keys.append((*chosen, "\x00" + f.compact[:5]))
-    return keys
+    return frequency
+
+
+def blocking_key(
+    tokens: frozenset[str], compact: str, frequency: Mapping[str, int], common: int
+) -> tuple[str, ...]:
+    """A listing's blocking keys, given every title's word counts and common_limit()."""
+    words = sorted(tokens, key=lambda w: (frequency[w], w))
+    chosen = [w for k, w in enumerate(words) if k < 2 or frequency[w] <= common]
+    # catches titles that differ only in spacing ("UK GovCamp" / "UKGovCamp")
+    return (*chosen, "\x00" + compact[:5])
+
+
+def _blocking_keys(feats: Sequence[Features]) -> list[tuple[str, ...]]:
+    frequency = word_counts(feats)
+    common = common_limit(len(feats))
+    return [blocking_key(f.tokens, f.compact, frequency, common) for f in feats]
+
+
+def scored_pairs(
+    feats: Sequence[Features],
+    keys: Sequence[tuple[str, ...]] | None,
+    threshold: float = THRESHOLD,
+    exact_only: bool = False,
+) -> tuple[list[PairScore], list[tuple[float, int, int]]]:
+    """Every scored pair of `feats` (in start order) and the matched edges (score, i, j),
+    i < j: the exact pairs, then the fuzzy sweep over `keys` (None: `feats`' own keys).
+    Whether a pair is scored, and its score, depend on the two listings, their keys and
+    whether their URL group allows an exact match (warehouse.matching_incremental)."""
+    pairs: list[PairScore] = []
+    edges: list[tuple[float, int, int]] = []
+    seen: set[tuple[int, int]] = set()
+    for i, j in sorted(exact_candidates(feats)):
+        if exact_rule(feats[i], feats[j]) is not None:
+            seen.add((i, j))
+            result = pair_score(feats[i], feats[j], threshold, exact_only)
+            pairs.append(result)
+            edges.append((result.score, i, j))
+    if not exact_only:
+        keys = _blocking_keys(feats) if keys is None else keys
+        fuzzy_pairs, fuzzy_edges = sweep(feats, keys, seen, threshold)
+        pairs.extend(fuzzy_pairs)
+        edges.extend(fuzzy_edges)  # (score, j, i) with j < i
+    return pairs, edges
 
 
 def match(
@@ -160,22 +202,23 @@ def _match(
     cache = dict(zip(distinct, parallel_map(title_parts_of, distinct), strict=True))
     feats = [features(item, cache) for item in order]
     index = {f.listing.id: i for i, f in enumerate(feats)}
+    pairs, edges = scored_pairs(feats, None, threshold, exact_only)
+
+    extra, apart, joined = overridden(feats, index, same, different)
+    pairs.extend(extra)
+    groups = cluster(feats, joined, edges, apart)
+    return Clustering(cluster_of=stable_ids(groups, feats, previous), pairs=tuple(pairs))
+
+
+def overridden(
+    feats: Sequence[Features],
+    index: Mapping[str, int],
+    same: Iterable[tuple[str, str]],
+    different: Iterable[tuple[str, str]],
+) -> tuple[list[PairScore], dict[int, set[int]], list[tuple[int, int]]]:
+    """The override pairs among `index`'s listings (`different` ones first), the pairs kept
+    apart (both directions) and the pairs joined first, as indexes of `feats`."""
     pairs: list[PairScore] = []
-    edges: list[tuple[float, int, int]] = []
-    seen: set[tuple[int, int]] = set()
-
-    for i, j in sorted(_exact_candidates(feats)):
-        if exact_rule(feats[i], feats[j]) is not None:
-            seen.add((i, j))
-            result = pair_score(feats[i], feats[j], threshold, exact_only)
-            pairs.append(result)
-            edges.append((result.score, i, j))
-
-    if not exact_only:
-        fuzzy_pairs, fuzzy_edges = sweep(feats, _blocking_keys(feats), seen, threshold)
-        pairs.extend(fuzzy_pairs)
-        edges.extend(fuzzy_edges)
-
     apart: dict[int, set[int]] = defaultdict(set)
     for a, b in different:
         if a in index and b in index:
@@ -187,9 +230,7 @@ def _match(
         if a in index and b in index and a != b:
             joined.append((index[a], index[b]))
             pairs.append(_override(feats[index[a]], feats[index[b]], "override-same"))
-
-    groups = cluster(feats, joined, edges, apart)
-    return Clustering(cluster_of=stable_ids(groups, feats, previous), pairs=tuple(pairs))
+    return pairs, apart, joined
 
 
 def _override(fa: Features, fb: Features, rule: str) -> PairScore:

@@ -92,8 +92,11 @@ def stable_ids(
     groups: Sequence[Sequence[int]],
     feats: Sequence[Features],
     previous: Mapping[str, str] | None,
+    taken: Iterable[str] = (),
 ) -> dict[str, str]:
-    """listing id -> cluster id, keeping the previous run's ids where the rules allow."""
+    """listing id -> cluster id, keeping the previous run's ids where the rules allow.
+    `taken`: ids held by clusters outside `groups` (left as they were by an incremental
+    recluster), which a whole run would have granted before any new id."""
 
     def ordered(group: Sequence[int]) -> list[str]:
         return [
@@ -103,7 +106,7 @@ def stable_ids(
 
     members = [ordered(g) for g in groups]
     chosen: list[str | None] = [None] * len(groups)
-    used: set[str] = set()
+    used: set[str] = set(taken)
     if previous:
         claims: list[tuple[int, int, str, int]] = []
         for k, ids in enumerate(members):

@@ -15,7 +15,7 @@ from scrapers.model import Source
 from scrapers.pipeline import SUCCESS, SourceResult
 from warehouse.cache import remember
 from warehouse.canonical import applied_classifier, applied_overrides, recluster
-from warehouse.canonical_incremental import changed_listings, clusters_in_step, recluster_changed
+from warehouse.canonical_incremental import Prior, prior, recluster_incrementally
 from warehouse.changes import record_changes, record_removals
 from warehouse.classify import Classifier
 from warehouse.frames import EVENT_SCHEMA, events_table, posts_table
@@ -105,7 +105,7 @@ def _store_results(
     con.register("incoming_events", incoming)
     con.register("incoming_posts", posts_table([p for r in ok for p in r.parsed.posts]))
     try:
-        scope = changed_listings(con) if INCREMENTAL and not sources_changed else None
+        before = prior(con) if INCREMENTAL and not sources_changed else None
         new, updated = _count_changes(con)
         removed = _mark_removed(con, [r.source.id for r in ok], held, run.finished_at)
         record_changes(con, run.finished_at)
@@ -122,15 +122,28 @@ def _store_results(
     rules_changed = applied_classifier(con) != classifier.fingerprint
     overridden = applied_overrides(con) != overrides.fingerprint
     if changed or rules_changed or overridden or not _clustered(con):
-        if rules_changed or overridden or any(removed.values()) or scope is None:
-            recluster(con, run.finished_at, overrides, classifier)
-        elif _clustered(con) and clusters_in_step(con):
-            recluster_changed(con, scope, run.finished_at, overrides, classifier)
-        else:
-            recluster(con, run.finished_at, overrides, classifier)
+        trusted = None if rules_changed or overridden else before
+        _recluster(con, trusted, run.finished_at, overrides, classifier)
     remember(con, results, run.finished_at)
     prune_history(con, run.finished_at)
     return summaries
+
+
+def _recluster(
+    con: duckdb.DuckDBPyConnection,
+    before: Prior | None,
+    now: datetime,
+    overrides: Overrides,
+    classifier: Classifier,
+) -> None:
+    """Only what changed when that gives what the full recluster gives, else everything."""
+    done = (
+        before is not None
+        and _clustered(con)
+        and recluster_incrementally(con, before, now, overrides, classifier)
+    )
+    if not done:
+        recluster(con, now, overrides, classifier)
 
 
 def _clustered(con: duckdb.DuckDBPyConnection) -> bool:
