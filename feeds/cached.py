@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -58,7 +59,13 @@ class Cache:
     def digest_of(self, record: object) -> bytes:
         found = self._digests.get(id(record))
         if found is None:
-            found = self._digests[id(record)] = digest(record)
+            if isinstance(record, Change):
+                # A change's repr holds its whole event, most often an event this
+                # publish has digested already: its digest stands in for it.
+                found = digest((_change_own(record), self.digest_of(record.entry)))
+            else:
+                found = digest(record)
+            self._digests[id(record)] = found
         return found
 
     def seen(self) -> set[bytes]:
@@ -129,6 +136,11 @@ class Cache:
         """feeds.changes_feed.render_changes for changes already newest first."""
         items = [self.item(change) for change in changes]
         return changes_document(spec, items, self.now, self.base_url)
+
+
+def _change_own(change: Change) -> tuple[object, ...]:
+    """A change's fields but its event, in order."""
+    return tuple(getattr(change, f.name) for f in fields(Change) if f.name != "entry")
 
 
 def _item(record: StoredEvent | Change) -> str:
