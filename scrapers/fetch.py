@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -78,6 +78,7 @@ async def fetch_all(
     transport: httpx.AsyncBaseTransport | None = None,
     resolve: Resolver = system_resolve,
     robots: RobotsCache | None = None,
+    on_outcome: Callable[[Source, FetchOutcome], object] | None = None,
 ) -> dict[str, FetchOutcome]:
     """Fetch every source concurrently; the result maps source id to its outcome.
 
@@ -86,6 +87,8 @@ async def fetch_all(
     a source waiting on a host's politeness holds neither. `robots` may be seeded with
     remembered robots.txt answers (and shared between calls); an outcome carries its
     site's robots.txt answer when this call read it afresh, for the caller to keep.
+    `on_outcome` is called with each source and its outcome as soon as that source is
+    done, so work on it (parsing, in a worker) can overlap the fetches still going.
     """
     settings = settings or FetchSettings()
     known = validators or {}
@@ -98,7 +101,11 @@ async def fetch_all(
         async def one(source: Source) -> tuple[str, FetchOutcome]:
             outcome = await fetch_source(run, robots, source, known.get(source.url))
             record = robots.fresh(source.url)
-            return source.id, outcome if record is None else replace(outcome, robots=record)
+            if record is not None:
+                outcome = replace(outcome, robots=record)
+            if on_outcome is not None:
+                on_outcome(source, outcome)
+            return source.id, outcome
 
         pairs = await asyncio.gather(*(one(s) for s in sources))
     return dict(pairs)

@@ -128,3 +128,17 @@ def test_a_refused_connection_reads_as_such_in_the_outcome() -> None:
     error = got["s"]
     assert isinstance(error, FetchError) and error.kind == "connection"
     assert error.reason.startswith("connection refused by the server")
+
+
+def test_each_outcome_is_handed_over_as_soon_as_it_is_done(local_server: LocalServer) -> None:
+    """fetch_all's on_outcome: every source once, with the outcome fetch_all returns, and
+    the quick source before the slow one finishes."""
+    handed: list[tuple[str, Fetched | FetchError]] = []
+    quick = Source("quick", "q", "Org", local_server.url(SAMPLE_ICS), "ical", local=True)
+    slow = Source("slow", "s", "Org", local_server.url("slow"), "ical", local=True)
+    settings = FetchSettings(timeout=1.0, host_delay=0, per_host=4, max_attempts=1)
+    got = asyncio.run(
+        fetch_all([slow, quick], settings, on_outcome=lambda s, o: handed.append((s.id, o)))
+    )
+    assert [sid for sid, _ in handed] == ["quick", "slow"]
+    assert dict(handed) == got
