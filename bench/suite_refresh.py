@@ -12,17 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib
 import json
+import os
 import resource
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest.mock import patch
 
 from bench.synth_server import Running, bench_hosts
+from feeds.render_store import RenderStore
 from flows.refresh import collect_sources, publish_feeds, recall_validators, store_results
 from scrapers.config import FeedWindow, load_settings
 from scrapers.model import ParseContext, Source
@@ -56,6 +62,10 @@ class RunReport:
     # The largest process the refresh forked (the store's classification workers), if any:
     # ru_maxrss of RUSAGE_CHILDREN is the largest child's peak, not their sum.
     workers_maxrss_mib: float = 0.0
+    # step -> the largest resident size seen while it ran (sampled every 20 ms)
+    step_peak_mib: dict[str, float] = field(default_factory=dict)
+    # the render store's pieces reused and made, by kind (feeds.render_store)
+    pieces: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
@@ -74,20 +84,89 @@ def refresh(sources: Sequence[Source], plan: Plan, db: Path, public: Path) -> Ru
         report.steps[step] = time.perf_counter() - clock
         clock = time.perf_counter()
 
-    known = recall_validators.fn(db, now)
-    lap("recall")
-    results = asyncio.run(collect_sources.fn(sources, fetch, ParseContext(now=now), known))
-    lap("fetch+parse")
-    run = RefreshRun(uuid.uuid4().hex, now, datetime.now(UTC), plan.sources_file)
-    ids = [s.id for s in sources]
-    store_results.fn(db, run, sources, results, Overrides(), Classifier())
-    lap("store")
-    publish_feeds.fn(db, public, ids, run.finished_at, None, Overrides(), _window(plan))
-    lap("publish")
+    with Sampler(report.step_peak_mib) as sampler:
+        known = recall_validators.fn(db, now)
+        lap("recall")
+        sampler.step = "fetch+parse"
+        results = asyncio.run(collect_sources.fn(sources, fetch, ParseContext(now=now), known))
+        lap("fetch+parse")
+        sampler.step = "store"
+        run = RefreshRun(uuid.uuid4().hex, now, datetime.now(UTC), plan.sources_file)
+        ids = [s.id for s in sources]
+        store_results.fn(db, run, sources, results, Overrides(), Classifier())
+        lap("store")
+        sampler.step = "publish"
+        with _counting_pieces(report.pieces), _profiled(f"publish-{db.stem}"):
+            publish_feeds.fn(db, public, ids, run.finished_at, None, Overrides(), _window(plan))
+        lap("publish")
     report.events = sum(len(r.parsed.events) for r in results)
     for r in results:
         report.statuses[r.status] = report.statuses.get(r.status, 0) + 1
     return report
+
+
+@contextmanager
+def _profiled(name: str) -> Iterator[None]:
+    """With BENCH_PROFILE=DIR, pyinstrument's text profile of the block in DIR (numbered
+    by run): where a step's time goes, at a scale a unit profile never reaches."""
+    folder = os.environ.get("BENCH_PROFILE")
+    if not folder:
+        yield
+        return
+    # A developer's tool, not a bench dependency: `uv pip install pyinstrument` first.
+    profiler = importlib.import_module("pyinstrument").Profiler()
+    profiler.start()
+    try:
+        yield
+    finally:
+        profiler.stop()
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        number = len(list(out.glob(f"{name}-*.txt"))) + 1
+        (out / f"{name}-{number}.txt").write_text(profiler.output_text(), encoding="utf-8")
+
+
+@contextmanager
+def _counting_pieces(into: dict[str, dict[str, int]]) -> Iterator[None]:
+    """Record the render store's hits and misses of the publish run inside."""
+    made: list[RenderStore] = []
+
+    class Counted(RenderStore):
+        def __init__(self, path: Path | None, version: str) -> None:
+            super().__init__(path, version)
+            made.append(self)
+
+    with patch("flows.refresh.RenderStore", Counted):
+        yield
+    for store in made:
+        into["reused"] = dict(store.hits)
+        into["made"] = dict(store.misses)
+
+
+class Sampler:
+    """The resident size of this process, sampled on a thread, kept per step: the peak
+    of the whole process (ru_maxrss) says how much, this says where."""
+
+    def __init__(self, peaks: dict[str, float]) -> None:
+        self.peaks = peaks
+        self.step = "recall"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE") / 2**20
+        while not self._stop.wait(0.02):
+            with open("/proc/self/statm", encoding="ascii") as statm:
+                mib = int(statm.read().split()[1]) * page
+            self.peaks[self.step] = max(self.peaks.get(self.step, 0.0), mib)
 
 
 def _window(plan: Plan) -> FeedWindow:

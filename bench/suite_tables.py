@@ -45,7 +45,22 @@ def scenario_tables(reports: list[dict[str, Any]], floors: dict[str, Any], share
             f" {s.get('200', 0)} / {s.get('304', 0)} / {s.get('robots', 0)} | {r['events']:,} |"
             f" {_worst(r, by_step)} |"
         )
-    return "\n".join([*head, "", floor_table(reports, floors), _proportion(reports, share)])
+    pieces = [f"{r['label']}: {_pieces(r)}" for r in reports if r.get("pieces")]
+    notes = ["", "Rendered pieces reused / made (feeds.render_store): " + "; ".join(pieces)]
+    return "\n".join(
+        [
+            *head,
+            *(notes if pieces else []),
+            "",
+            floor_table(reports, floors),
+            _proportion(reports, share),
+        ]
+    )
+
+
+def _pieces(report: dict[str, Any]) -> str:
+    reused, made = report["pieces"].get("reused", {}), report["pieces"].get("made", {})
+    return f"{sum(reused.values()):,} / {sum(made.values()):,}"
 
 
 def floor_table(reports: list[dict[str, Any]], floors: dict[str, Any]) -> str:
@@ -90,8 +105,9 @@ def _proportion(reports: list[dict[str, Any]], share: float) -> str:
 def memory_table(first: dict[str, Any], big: list[dict[str, Any]], opts: Any) -> str:
     lines = [
         "\n| scenario 6: peak memory (ru_maxrss of the refresh's process) | sources x events |"
-        " latency | refresh s | peak MiB | largest forked worker MiB | target |",
-        "|---|---|---|---|---|---|---|",
+        " latency | refresh s | peak MiB | largest forked worker MiB | peak while fetching /"
+        " storing / publishing MiB | target |",
+        "|---|---|---|---|---|---|---|---|",
         _memory_row(first, opts.sources, opts.events, opts.latency),
     ]
     if big:
@@ -103,9 +119,11 @@ def _memory_row(report: dict[str, Any], sources: int, events: int, latency: floa
     total = sum(report["steps"].values())
     mib = report["maxrss_mib"]
     verdict = f"under {MIB_LIMIT} MiB: {'yes' if mib < MIB_LIMIT else 'NO'}"
+    peaks = report.get("step_peak_mib", {})
+    steps = " / ".join(f"{peaks.get(s, 0):,.0f}" for s in ("fetch+parse", "store", "publish"))
     return (
         f"| {report['label']} | {sources:,} x {events} | {latency * 1000:g} ms | {total:.1f} |"
-        f" {mib:,.0f} | {report.get('workers_maxrss_mib', 0):,.0f} | {verdict} |"
+        f" {mib:,.0f} | {report.get('workers_maxrss_mib', 0):,.0f} | {steps} | {verdict} |"
     )
 
 
