@@ -62,6 +62,8 @@ def options(argv: list[str] | None = None) -> Options:
     parser.add_argument("--sources", type=int)
     parser.add_argument("--events", type=int)
     parser.add_argument("--latency", type=float, help="seconds per response (default 0.1)")
+    parser.add_argument("--big-sources", type=int, default=10_000,
+                        help="sources in scenario 6's large run (default 10,000)")  # fmt: skip
     parser.add_argument("--big-latency", type=float, default=0.02,
                         help="latency for the 10,000-source memory run (default 0.02)")  # fmt: skip
     parser.add_argument(
@@ -83,7 +85,7 @@ def options(argv: list[str] | None = None) -> Options:
         events=args.events or (10 if quick else 20),
         per_platform=args.per_platform or (2 if quick else 5),
         latency=args.latency if args.latency is not None else (0.02 if quick else 0.1),
-        big_sources=0 if quick or 6 not in scenarios else 10_000,
+        big_sources=0 if quick or 6 not in scenarios else args.big_sources,
         big_latency=args.big_latency,
         prefect=not (args.no_prefect or quick) and args.scenario is None,
         per_task_sources=30 if quick else 200,
