@@ -11,7 +11,7 @@ TLS set-up and certificate checks (against the host name, not the address), the 
 The address is one that `scrapers.guard.check_url` approved for this host (`Pins`), so a
 DNS server that answers differently the second time can no longer slip past the check. A
 host nobody approved (a source marked local, whose addresses are not checked) is looked
-up here, once per fetch_all call.
+up once per fetch_all call, before its request's turn where scrapers.transfer can.
 """
 
 from __future__ import annotations
@@ -34,16 +34,33 @@ Key = tuple[str, int]
 
 
 class Pins:
-    """Host and port -> the addresses the guard approved for them in this run."""
+    """Where connections go: host and port -> the addresses the guard approved in this
+    run, or, for a host it had no reason to check (a source marked local), the addresses
+    looked up for it. An approval always wins, so a public source never connects to an
+    address that only a local source's lookup gave."""
 
     def __init__(self) -> None:
-        self._addresses: dict[Key, tuple[str, ...]] = {}
+        self._approved: dict[Key, tuple[str, ...]] = {}
+        self._looked_up: dict[Key, tuple[str, ...]] = {}
 
     def approve(self, host: str, port: int, addresses: Iterable[str]) -> None:
-        self._addresses[_key(host, port)] = tuple(addresses)
+        self._approved[_key(host, port)] = tuple(addresses)
 
     def get(self, host: str, port: int) -> tuple[str, ...]:
-        return self._addresses.get(_key(host, port), ())
+        key = _key(host, port)
+        return self._approved.get(key) or self._looked_up.get(key, ())
+
+    async def look_up(self, host: str, port: int) -> tuple[str, ...]:
+        """A host's addresses, looked up once per run unless approved meanwhile."""
+        if _is_address(host):
+            return (host,)
+        found = self.get(host, port)
+        if not found:
+            loop = asyncio.get_running_loop()
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            found = tuple(dict.fromkeys(str(i[4][0]) for i in infos))
+            self._looked_up[_key(host, port)] = found
+        return found
 
 
 def _key(host: str, port: int) -> Key:
@@ -114,7 +131,6 @@ class Backend(httpcore.AsyncNetworkBackend):
 
     def __init__(self, pins: Pins) -> None:
         self.pins = pins
-        self._looked_up: dict[Key, tuple[str, ...]] = {}  # hosts nobody approved
 
     async def connect_tcp(
         self,
@@ -127,23 +143,12 @@ class Backend(httpcore.AsyncNetworkBackend):
         local = (local_address, 0) if local_address else None
         with _mapped(httpcore.ConnectTimeout, httpcore.ConnectError):
             async with asyncio.timeout(timeout):
-                addresses = self.pins.get(host, port) or await self._lookup(host, port)
+                addresses = await self.pins.look_up(host, port)
                 reader, writer = await _open(addresses, port, local)
         sock: socket.socket = writer.get_extra_info("socket")
         for option in socket_options or ():
             sock.setsockopt(*option)
         return _Stream(reader, writer)
-
-    async def _lookup(self, host: str, port: int) -> tuple[str, ...]:
-        if _is_address(host):
-            return (host,)
-        key = _key(host, port)
-        if key not in self._looked_up:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
-            self._looked_up[key] = tuple(dict.fromkeys(str(i[4][0]) for i in infos))
-        return self._looked_up[key]
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: SocketOptions | None = None

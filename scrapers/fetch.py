@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -107,8 +108,17 @@ async def fetch_all(
                 on_outcome(source, outcome)
             return source.id, outcome
 
-        pairs = await asyncio.gather(*(one(s) for s in sources))
-    return dict(pairs)
+        listed = list(sources)
+        pairs = dict(await asyncio.gather(*(one(s) for s in _busiest_hosts_first(listed))))
+    return {s.id: pairs[s.id] for s in listed}
+
+
+def _busiest_hosts_first(sources: list[Source]) -> list[Source]:
+    """Sources on hosts with many sources start first: their requests are a chain of
+    host gaps, which then runs while the single-source hosts are fetched, instead of
+    after them (otherwise stable: the order given, within a host and among equals)."""
+    counts = Counter(host_key(s.url) for s in sources)
+    return sorted(sources, key=lambda s: -counts[host_key(s.url)])
 
 
 def _client(

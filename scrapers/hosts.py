@@ -97,9 +97,11 @@ class HostGate:
         # The lock orders request starts, so two waiters cannot both see an old
         # timestamp and start together; the start is stamped once the global slot is
         # held, so waiting for that slot can only widen the gap, never narrow it.
+        # A host's later requests go in the urgent lane: a host with many sources is a
+        # chain of gaps, the refresh's longest path, and each global wait would add to it.
         async with lock:
             wait = self._last_start.get(host, -1e9) + delay - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-            await self.total.acquire(urgent)
+            await self.total.acquire(urgent or host in self._last_start)
             self._last_start[host] = time.monotonic()

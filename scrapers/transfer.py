@@ -161,12 +161,27 @@ async def check_address(run: Run, job: Job, url: str) -> str | None:
         if refused is None:
             for name, port, addresses in found:  # only addresses the guard approved
                 run.pins.approve(name, port, addresses)
+        if refused is None and not found:
+            await _look_up_unchecked(run, url)
         return refused
     except TimeoutError:
         host = urlsplit(url).hostname
         return f"DNS lookup failed: no answer for {host} within {run.settings.connect_timeout:g} s"
     finally:
         run.lookups.release()
+
+
+async def _look_up_unchecked(run: Run, url: str) -> None:
+    """A host the guard had no reason to look up (a local source's) is looked up now,
+    while the source holds no request slot, instead of when it connects. A failure is
+    left for the connection to report, as it always was."""
+    try:
+        parsed = httpx.URL(url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        async with asyncio.timeout(run.settings.connect_timeout):
+            await run.pins.look_up(parsed.raw_host.decode("ascii"), port)
+    except (OSError, UnicodeError, TimeoutError, httpx.InvalidURL):
+        pass
 
 
 def _headers(validators: Validators | None) -> dict[str, str]:

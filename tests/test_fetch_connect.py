@@ -142,3 +142,46 @@ def test_each_outcome_is_handed_over_as_soon_as_it_is_done(local_server: LocalSe
     )
     assert [sid for sid, _ in handed] == ["quick", "slow"]
     assert dict(handed) == got
+
+
+def test_an_approval_wins_over_a_local_sources_lookup() -> None:
+    async def steps() -> tuple[tuple[str, ...], ...]:
+        pins = Pins()
+        looked_up = await pins.look_up("localhost", 80)  # as for a source marked local
+        pins.approve("localhost", 80, ["192.0.2.1"])  # a public source's checked answer
+        return looked_up, pins.get("localhost", 80), await pins.look_up("10.0.0.1", 80)
+
+    looked_up, after, literal = asyncio.run(steps())
+    assert "127.0.0.1" in looked_up or "::1" in looked_up
+    assert after == ("192.0.2.1",)
+    assert literal == ("10.0.0.1",)
+
+
+def test_a_busy_hosts_chain_of_gaps_runs_alongside_the_other_hosts() -> None:
+    """One request at a time, 20 ms each; a host with three sources needs 50 ms between
+    its requests. Its first request goes first, and each later one as soon as its gap
+    has passed, instead of after the ten single-source hosts queued before it."""
+    order: list[str] = []
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        order.append(request.url.host)
+        await asyncio.sleep(0.02)
+        return httpx.Response(200, content=b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return ["93.184.216.34"]
+
+    singles = [f"https://s{n}.example.org/cal.ics" for n in range(10)]
+    busy = [f"https://busy.example.org/{n}.ics" for n in range(3)]
+    sources = [
+        Source(f"x{n}", "x", "Org", url, "ical", ignore_robots=True)
+        for n, url in enumerate(singles + busy)
+    ]
+    settings = FetchSettings(concurrency=1, per_host=1, host_delay=0.05, timeout=5.0)
+    mock = httpx.MockTransport(answer)
+    got = asyncio.run(fetch_all(sources, settings, transport=mock, resolve=resolve))
+    assert all(isinstance(o, Fetched) for o in got.values())
+    assert list(got) == [s.id for s in sources]  # the order given, whatever the order run
+    busy_turns = [n for n, host in enumerate(order) if host == "busy.example.org"]
+    assert busy_turns[0] == 0
+    assert busy_turns[-1] <= 8, order  # 6 when on time; 12 if queued behind the others
