@@ -189,23 +189,29 @@ def write_floor(
 ) -> dict[str, tuple[int, float]]:
     """The bytes each writing step had to write (publish: output files whose content
     changed; store: the database's growth) and the seconds it takes to write them again,
-    file by file, to a scratch folder (no fsync: the publisher does none)."""
+    file by file, to a scratch folder (no fsync: the publisher does none). One file is
+    held at a time: this runs in the refresh's process, after its peak is read."""
     after = snapshot(public, db)
-    files = [Path(p).read_bytes() for p, digest in after.items() if before.get(p) != digest]
-    growth = [b"\0" * max(db.stat().st_size - db_before, 0)]
-    return {"publish": _rewrite(files, public.parent), "store": _rewrite(growth, public.parent)}
+    changed = [Path(p) for p, digest in after.items() if before.get(p) != digest]
+    growth = max(db.stat().st_size - db_before, 0)
+    return {
+        "publish": _rewrite((p.read_bytes() for p in changed), public.parent),
+        "store": _rewrite(iter([b"\0" * growth]), public.parent),
+    }
 
 
-def _rewrite(files: list[bytes], work: Path) -> tuple[int, float]:
+def _rewrite(files: Iterator[bytes], work: Path) -> tuple[int, float]:
     scratch = work / "scratch"
     scratch.mkdir(exist_ok=True)
-    started = time.perf_counter()
+    size, seconds = 0, 0.0
     for number, data in enumerate(files):
+        started = time.perf_counter()
         (scratch / f"{number}.out").write_bytes(data)
-    seconds = time.perf_counter() - started
+        seconds += time.perf_counter() - started
+        size += len(data)
     for path in scratch.iterdir():
         path.unlink()
-    return sum(map(len, files)), seconds
+    return size, seconds
 
 
 def main() -> None:
@@ -224,12 +230,14 @@ def main() -> None:
             before, db_before = snapshot(public, db), db.stat().st_size if db.exists() else 0
             report = refresh(sources, plan, db, public)
             report.label, report.changed = label, len(changed)
-            report.server = dict(server.stats())
-            report.written = write_floor(before, public, db, db_before)
+            # Read before write_floor, which reads the published files back: ru_maxrss is
+            # a high-water mark, so a later run's figure is the largest so far.
             report.maxrss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             report.workers_maxrss_mib = (
                 resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             )
+            report.server = dict(server.stats())
+            report.written = write_floor(before, public, db, db_before)
             reports.append(report)
     print(json.dumps([asdict(r) for r in reports]))
 
