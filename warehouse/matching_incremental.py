@@ -41,12 +41,11 @@ from warehouse.matching import (
     scored_pairs,
 )
 from warehouse.matching_cluster import cluster, stable_ids
-from warehouse.matching_score import Features, features, title_parts_of
-from warehouse.matching_text import canonical_url, is_specific_url
+from warehouse.matching_score import Features, features, title_words
+from warehouse.matching_text import canonical_url, is_specific_url, trigrams
 from warehouse.matching_types import THRESHOLD, WINDOW_SECONDS, Listing, PairScore
 
 _EXACT = frozenset({"uid", "url", "fuzzy"})  # scored rules (not overrides)
-Keys = dict[str, frozenset[str]]
 Loader = Callable[[Collection[str]], Sequence[Listing]]
 
 
@@ -99,42 +98,97 @@ def rematch(
     """What match() over `new` (with `previous`) gives, for the listings it changes.
     `moved`: listings in both whose matched fields changed. None when more than `limit`
     of the listings are dirty (match() is then as quick)."""
-    parts = _TitleKeys([*before.old.values(), *new.values()])
-    old_keys, new_keys = parts.keys(before.old), parts.keys(new)
+    titles = _Titles(before.old, new)
     changed = (new.keys() ^ before.old.keys()) | set(moved)
-    dirty = changed | {x for x in new if x not in changed and x in before.old
-                       and old_keys[x] != new_keys[x]}  # fmt: skip
-    dirty |= _url_neighbours(before.old, new, changed)
+    dirty = changed | titles.rekeyed(before.old, new, changed)
+    sides = (before.old, new)
+    memo: dict[str, frozenset[str]] = {}
+    dirty |= _sharing_url(
+        {_specific(side[x].url) for side in sides for x in changed if x in side}, sides, memo
+    )
     if len(dirty) > limit * max(len(new), 1):
         return None
     live = [x for x in dirty if x in new]
-    near = _partners(live, new, new_keys, same, different)
+    near = _partners(live, new, titles, memo, same, different)
     loaded = {item.id: item for item in load(near)}
-    pairs, edges = _pairs_of(live, loaded, new_keys, same, different)
+    pairs, edges = _pairs_of(live, loaded, titles, same, different)
     region = _region(dirty, before, edges, same, new)
     current = [x for x in region if x in new]
     loaded.update((item.id, item) for item in load([x for x in current if x not in loaded]))
-    cluster_of = _cluster_region(current, loaded, before, dirty, edges, same, different, region)
+    cluster_of = _cluster_region(
+        current, loaded, titles, before, dirty, edges, same, different, region
+    )
     return Rematch(frozenset(dirty), frozenset(region), tuple(pairs), cluster_of)
 
 
-class _TitleKeys:
-    """Each title's words once, and blocking keys under any listing set's word counts."""
+TitleKey = tuple[str, str | None]
 
-    def __init__(self, lights: Iterable[Light]) -> None:
-        distinct = dict.fromkeys((x.title, x.organiser) for x in lights)
-        self.parts = {key: title_parts_of(key) for key in distinct}
 
-    def keys(self, lights: Mapping[str, Light]) -> Keys:
+class _Titles:
+    """Each distinct title's words once, the word counts of the old and new listings, and
+    blocking keys (computed per title, only where asked for)."""
+
+    def __init__(self, old: Mapping[str, Light], new: Mapping[str, Light]) -> None:
+        self.words: dict[TitleKey, tuple[frozenset[str], str]] = {}
+        self.old_count, self.new_count = self._count(old), self._count(new)
+        self.old_common, self.new_common = common_limit(len(old)), common_limit(len(new))
+        self._new_keys: dict[TitleKey, frozenset[str]] = {}
+
+    def _count(self, lights: Mapping[str, Light]) -> Counter[str]:
         frequency: Counter[str] = Counter()
-        for x in lights.values():
-            frequency.update(self.parts[x.title, x.organiser][0])
-        common = common_limit(len(lights))
-        out: Keys = {}
-        for x in lights.values():
-            tokens, _, compact = self.parts[x.title, x.organiser]
-            out[x.id] = frozenset(blocking_key(tokens, compact, frequency, common))
-        return out
+        for key, n in Counter((x.title, x.organiser) for x in lights.values()).items():
+            tokens = self._words(key)[0]
+            for word in tokens:
+                frequency[word] += n
+        return frequency
+
+    def _words(self, key: TitleKey) -> tuple[frozenset[str], str]:
+        found = self.words.get(key)
+        if found is None:
+            found = self.words[key] = title_words(*key)
+        return found
+
+    def new_keys(self, key: TitleKey) -> frozenset[str]:
+        found = self._new_keys.get(key)
+        if found is None:
+            found = self._new_keys[key] = self._keys(key, self.new_count, self.new_common)
+        return found
+
+    def _keys(self, key: TitleKey, frequency: Counter[str], common: int) -> frozenset[str]:
+        tokens, compact = self.words[key]
+        return frozenset(blocking_key(tokens, compact, frequency, common))
+
+    def rekeyed(
+        self, old: Mapping[str, Light], new: Mapping[str, Light], changed: set[str]
+    ) -> set[str]:
+        """Unchanged listings whose keys differ under the new word counts. A title's keys
+        can only move if one of its words' counts moved, or the count sits between the old
+        and the new common limit (it is common under one and not the other)."""
+        lo, hi = sorted((self.old_common, self.new_common))
+        before, after = self.old_count, self.new_count
+        shifted = {w for w in before.keys() | after.keys()
+                   if before[w] != after[w] or lo < before[w] <= hi}  # fmt: skip
+        if not shifted:
+            return set()
+        lo_old, lo_new = self.old_common, self.new_common
+        flipped = {w for w in shifted if (before[w] <= lo_old) != (after[w] <= lo_new)}
+        moved = set()
+        for key, (tokens, _) in self.words.items():
+            if tokens.isdisjoint(shifted):
+                continue
+            # With two or more rare words under both limits, the keys are the rare words
+            # (the two rarest are among them): unchanged unless a word's rarity flipped.
+            if tokens.isdisjoint(flipped) and sum(after[w] <= lo_new for w in tokens) >= 2:
+                continue
+            if self._keys(key, before, lo_old) != self.new_keys(key):
+                moved.add(key)
+        return {x.id for x in new.values() if (x.title, x.organiser) in moved
+                and x.id in old and x.id not in changed}  # fmt: skip
+
+    def parts(self, key: TitleKey) -> tuple[frozenset[str], frozenset[str], str]:
+        """What features() derives from a title, reusing its words."""
+        tokens, compact = self._words(key)
+        return tokens, trigrams(compact), compact
 
 
 @lru_cache(maxsize=1 << 17)  # old and new listings share most URLs
@@ -143,51 +197,93 @@ def _specific(url: str | None) -> str | None:
     return found if is_specific_url(found) else None
 
 
-def _url_neighbours(
-    old: Mapping[str, Light], new: Mapping[str, Light], changed: set[str]
+def _sharing_url(
+    urls: set[str | None], sides: Iterable[Mapping[str, Light]], memo: dict[str, frozenset[str]]
 ) -> set[str]:
-    """Listings sharing a URL (old or new) with a changed one: that URL's group changed."""
-    urls = {_specific(side[x].url) for side in (old, new) for x in changed if x in side}
+    """The listings whose specific canonical URL is one of `urls`. canonical_url of every
+    listing is costly: only a URL holding a needle of one (`_needles`, `_pieces`) can have
+    it. `memo`: URL -> its pieces, shared between calls."""
     urls.discard(None)
     if not urls:
         return set()
-    return {x.id for side in (old, new) for x in side.values() if _specific(x.url) in urls}
+    needles = _needles(urls)
+    out = set()
+    for side in sides:
+        for x in side.values():
+            if not x.url:
+                continue
+            pieces = memo.get(x.url)
+            if pieces is None:
+                pieces = memo[x.url] = _pieces(x.url)
+            if (needles is None or not needles.isdisjoint(pieces)) and _specific(x.url) in urls:
+                out.add(x.id)
+    return out
+
+
+def _needles(urls: Iterable[str | None]) -> set[str] | None:
+    """Of each canonical URL: the last segment of its path (a whole segment of any URL
+    that has it) or its Eventbrite or Meetup id (a segment's end after its last "-", or a
+    whole segment). None when one has no path (no specific URL has none today): every URL
+    may then have it."""
+    needles: set[str] = set()
+    for url in urls:
+        if url is None:
+            continue
+        if url.startswith(("eventbrite:", "meetup:")):
+            needles.add(url.rsplit(":", 1)[1])
+            continue
+        path = url.removeprefix("https://").partition("/")[2].partition("?")[0]
+        segments = [s for s in path.split("/") if s]
+        if not segments:
+            return None
+        needles.add(segments[-1])
+    return needles
+
+
+def _pieces(url: str) -> frozenset[str]:
+    """The segments of a URL and their ends after a "-": a superset of the needles of its
+    canonical form. urlsplit drops tabs and newlines; a path ends at "?" or "#"."""
+    text = url.strip()
+    if "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\t", "").replace("\n", "").replace("\r", "")
+    parts = text.replace("?", "/").replace("#", "/").split("/")
+    return frozenset([*parts, *(p.rsplit("-", 1)[-1] for p in parts if "-" in p)])
 
 
 def _partners(
     live: Sequence[str],
     new: Mapping[str, Light],
-    keys: Keys,
+    titles: _Titles,
+    memo: dict[str, frozenset[str]],
     same: Sequence[tuple[str, str]],
     different: Sequence[tuple[str, str]],
 ) -> set[str]:
-    """The dirty listings and every listing match() could score one of them with."""
+    """The dirty listings and every listing match() could score one of them with: sharing
+    a key (only titles holding one of the dirty listings' keys can), a uid or a URL."""
+    wanted = set().union(*(titles.new_keys((new[x].title, new[x].organiser)) for x in live))
+    holding = {key for key, (tokens, compact) in titles.words.items()
+               if not tokens.isdisjoint(wanted) or "\x00" + compact[:5] in wanted}  # fmt: skip
+    uids = {new[x].source_uid for x in live}
+    found = set(live)
     by_key: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    by_uid: dict[str, list[str]] = defaultdict(list)
-    by_url: dict[str, list[str]] = defaultdict(list)
-    urls = {_specific(new[x].url) for x in live} - {None}
     for item in new.values():
-        for key in keys[item.id]:
-            by_key[key].append((item.ts, item.id))
-        by_uid[item.source_uid].append(item.id)
-        url = _specific(item.url) if item.url else None
-        if url is not None and url in urls:
-            by_url[url].append(item.id)
+        if item.source_uid in uids:
+            found.add(item.id)
+        title = (item.title, item.organiser)
+        if title in holding:
+            for key in titles.new_keys(title) & wanted:
+                by_key[key].append((item.ts, item.id))
     for bucket in by_key.values():
         bucket.sort()
-    found = set(live)
     reach = WINDOW_SECONDS + 1.0
     for x in live:
         ts = new[x].ts
-        for key in keys[x]:
+        for key in titles.new_keys((new[x].title, new[x].organiser)):
             bucket = by_key[key]
             lo = bisect.bisect_left(bucket, (ts - reach, ""))
             hi = bisect.bisect_right(bucket, (ts + reach, "\uffff"))
             found.update(y for _, y in bucket[lo:hi])
-        found.update(by_uid[new[x].source_uid])
-        url = _specific(new[x].url)
-        if url is not None:
-            found.update(by_url[url])
+    found |= _sharing_url({_specific(new[x].url) for x in live}, [new], memo)
     for a, b in (*same, *different):
         if a in new and b in new and (a in found or b in found):
             found.update((a, b))
@@ -197,14 +293,14 @@ def _partners(
 def _pairs_of(
     live: Sequence[str],
     loaded: Mapping[str, Listing],
-    keys: Keys,
+    titles: _Titles,
     same: Sequence[tuple[str, str]],
     different: Sequence[tuple[str, str]],
 ) -> tuple[list[PairScore], list[PairScore]]:
     """The stored pairs touching a dirty listing (overrides replacing scores, as recluster
     stores them), and the scored pairs behind them (the edges clustering uses)."""
-    feats = _features(loaded.values())
-    ordered_keys = [tuple(sorted(keys[f.listing.id])) for f in feats]
+    feats = _features(loaded.values(), titles)
+    ordered_keys = [tuple(sorted(titles.new_keys(_title(f.listing)))) for f in feats]
     scored, _ = scored_pairs(feats, ordered_keys, THRESHOLD)
     index = {f.listing.id: i for i, f in enumerate(feats)}
     extra, _, _ = overridden(feats, index, same, different)
@@ -214,11 +310,15 @@ def _pairs_of(
     return list(rows.values()), edges
 
 
-def _features(listings: Iterable[Listing]) -> list[Features]:
+def _features(listings: Iterable[Listing], titles: _Titles) -> list[Features]:
     """In match()'s order: by start, then id."""
     order = sorted(listings, key=lambda item: (item.start.timestamp(), item.id))
-    cache: dict[tuple[str, str | None], tuple[frozenset[str], frozenset[str], str]] = {}
+    cache = {key: titles.parts(key) for key in {_title(item) for item in order}}
     return [features(item, cache) for item in order]
+
+
+def _title(item: Listing | Light) -> TitleKey:
+    return item.title, item.organiser
 
 
 def _region(
@@ -257,6 +357,7 @@ def _region(
 def _cluster_region(
     current: Sequence[str],
     loaded: Mapping[str, Listing],
+    titles: _Titles,
     before: Before,
     dirty: set[str],
     fresh: Sequence[PairScore],
@@ -264,7 +365,7 @@ def _cluster_region(
     different: Sequence[tuple[str, str]],
     region: set[str],
 ) -> dict[str, str]:
-    feats = _features(loaded[x] for x in current)
+    feats = _features((loaded[x] for x in current), titles)
     index = {f.listing.id: i for i, f in enumerate(feats)}
     ends = [
         (p.score, p.a, p.b)

@@ -49,10 +49,15 @@ class Features(NamedTuple):  # a tuple: 100k of them are built per run, and fast
 _TitleParts = tuple[frozenset[str], frozenset[str], str]
 
 
-def _title_parts(title: str, organiser: str | None) -> _TitleParts:
+def title_words(title: str, organiser: str | None) -> tuple[frozenset[str], str]:
+    """A title's words and its normalised text without spaces (blocking needs no more)."""
     text = normalise_title(title, organiser)
-    compact = text.replace(" ", "")
-    return frozenset(text.split()), trigrams(compact), compact
+    return frozenset(text.split()), text.replace(" ", "")
+
+
+def _title_parts(title: str, organiser: str | None) -> _TitleParts:
+    tokens, compact = title_words(title, organiser)
+    return tokens, trigrams(compact), compact
 
 
 def title_parts_of(key: tuple[str, str | None]) -> _TitleParts:

@@ -53,6 +53,10 @@ def canonical_url(url: str | None) -> str | None:
         if _SCHEME.match(text):
             return None  # mailto:, tel:, javascript: ...
         text = "https://" + text.lstrip("/")
+    plain = _PLAIN.match(text)
+    if plain is not None:  # most URLs: what urlsplit would give, without its cost
+        host, path = plain.group(1).rstrip("."), plain.group(2) or ""
+        return _canonical(host.removeprefix("www."), None, path, "")
     try:
         parts = urlsplit(text)
         host = (parts.hostname or "").lower().rstrip(".")
@@ -61,8 +65,18 @@ def canonical_url(url: str | None) -> str | None:
         return None
     if not host or parts.scheme.lower() not in ("http", "https"):
         return None
-    host = host.removeprefix("www.")
-    path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
+    return _canonical(host.removeprefix("www."), port, parts.path, parts.query)
+
+
+# A lower-case http(s) URL with no user, port, query, fragment or character urlsplit
+# would drop or treat specially: its host and path are the two groups.
+_PLAIN = re.compile(r"https?://([a-z0-9-][a-z0-9.-]*)(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?\Z")
+
+
+def _canonical(host: str, port: int | None, path: str, query_text: str) -> str:
+    if "//" in path:
+        path = re.sub(r"/{2,}", "/", path)
+    path = path.rstrip("/")
     if _EVENTBRITE_HOST.match(host):
         found = _EVENTBRITE_PATH.match(path)
         if found:
@@ -71,11 +85,15 @@ def canonical_url(url: str | None) -> str | None:
         found = _MEETUP_PATH.match(path)
         if found:
             return f"meetup:{found.group(1).lower()}:{found.group(2)}"
-    query = [
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if key.lower() not in _TRACKING and not key.lower().startswith("utm_")
-    ]
+    query = (
+        [
+            (key, value)
+            for key, value in parse_qsl(query_text, keep_blank_values=True)
+            if key.lower() not in _TRACKING and not key.lower().startswith("utm_")
+        ]
+        if query_text
+        else []
+    )
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
     tail = "?" + urlencode(sorted(query)) if query else ""
     return f"https://{netloc}{path}{tail}"
