@@ -176,12 +176,12 @@ async def _look_up_unchecked(run: Run, url: str) -> None:
     while the source holds no request slot, instead of when it connects. A failure is
     left for the connection to report, as it always was."""
     try:
-        parsed = httpx.URL(url)
-        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        parts = urlsplit(url)  # not httpx.URL: its parse costs more than the lookup here
+        port = parts.port or (443 if parts.scheme == "https" else 80)
         async with asyncio.timeout(run.settings.connect_timeout):
-            await run.pins.look_up(parsed.raw_host.decode("ascii"), port)
-    except (OSError, UnicodeError, TimeoutError, httpx.InvalidURL):
-        pass
+            await run.pins.look_up(parts.hostname or "", port)
+    except (OSError, UnicodeError, TimeoutError, ValueError):
+        pass  # a name httpx encodes differently (IDNA) is simply looked up again later
 
 
 def _headers(validators: Validators | None) -> dict[str, str]:
