@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
-import pyarrow as pa
 
 from warehouse.canonical import _meta, _upsert_canonical, copy_rank, listing_id, merge
 from warehouse.canonical_table import replace_canonical_events
 from warehouse.classify import Classifier
+from warehouse.frames import staged
 from warehouse.labels import classify_entries
 from warehouse.matching_incremental import MATCHER, Before, Light, Rematch, Stored, rematch
 from warehouse.matching_types import Listing
@@ -247,8 +247,5 @@ def _retire(
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, object]]) -> None:
     if not rows:
         return
-    con.register("incoming_rows", pa.Table.from_pylist(rows))
-    try:
+    with staged(con, "incoming_rows", rows, table):
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows")
-    finally:
-        con.unregister("incoming_rows")

@@ -1,18 +1,25 @@
-"""Events and posts as Arrow tables, with content hashes.
+"""Events and posts as Arrow tables, with content hashes; rows staged for DuckDB.
 
 DuckDB loads Arrow tables about a thousand times faster than `executemany`,
 and rows with the same key must be collapsed first: DuckDB would silently keep
 one of two rows with the same key in a single upsert.
+
+But pyarrow imports pandas the first time it converts Python values (~2 s, more than
+a refresh's whole store step when little changed), so `staged` hands rows to DuckDB as
+one list per column (DuckDB binds them itself, no pandas) unless pandas is loaded anyway.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from scrapers.model import Event, Post
@@ -118,9 +125,57 @@ def _unique(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(keyed.values())
 
 
+def event_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
+    return _unique(event_row(e) for e in events)
+
+
+def post_rows(posts: Sequence[Post]) -> list[dict[str, Any]]:
+    return _unique(post_row(p) for p in posts)
+
+
 def events_table(events: Sequence[Event]) -> pa.Table:
-    return pa.Table.from_pylist(_unique(event_row(e) for e in events), schema=EVENT_SCHEMA)
+    return pa.Table.from_pylist(event_rows(events), schema=EVENT_SCHEMA)
 
 
 def posts_table(posts: Sequence[Post]) -> pa.Table:
-    return pa.Table.from_pylist(_unique(post_row(p) for p in posts), schema=POST_SCHEMA)
+    return pa.Table.from_pylist(post_rows(posts), schema=POST_SCHEMA)
+
+
+def _pandas_loaded() -> bool:
+    return "pandas" in sys.modules
+
+
+@contextmanager
+def staged(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    rows: Sequence[Mapping[str, Any]],
+    like: str,
+    schema: pa.Schema | None = None,
+) -> Iterator[None]:
+    """`rows` readable as the table `name` inside the block; each column typed as the
+    column of that name in the table `like` (the one they go into). Its columns: `schema`'s,
+    else the first row's."""
+    if _pandas_loaded():  # Arrow is then the quicker (a third of the time)
+        con.register(name, pa.Table.from_pylist(list(rows), schema=schema))
+        try:
+            yield
+        finally:
+            con.unregister(name)
+        return
+    columns = schema.names if schema is not None else list(rows[0] if rows else ())
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?", [like]
+        ).fetchall()
+    )
+    params = {f"c{i}": [row.get(c) for row in rows] for i, c in enumerate(columns)}
+    picks = [
+        f'unnest($c{i}{"::" + types[c] + "[]" if c in types else ""}) AS "{c}"'
+        for i, c in enumerate(columns)
+    ]
+    con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT {", ".join(picks)}', params)
+    try:
+        yield
+    finally:
+        con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')

@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from scrapers.model import Source
 from scrapers.pipeline import SUCCESS, SourceResult
@@ -18,7 +17,7 @@ from warehouse.canonical import applied_classifier, applied_overrides, recluster
 from warehouse.canonical_incremental import Prior, prior, recluster_incrementally
 from warehouse.changes import record_changes, record_removals
 from warehouse.classify import Classifier
-from warehouse.frames import EVENT_SCHEMA, events_table, posts_table
+from warehouse.frames import EVENT_SCHEMA, POST_SCHEMA, event_rows, post_rows, staged
 from warehouse.history import held_drops, prune_history
 from warehouse.identity import stabilise
 from warehouse.overrides import Overrides
@@ -101,19 +100,18 @@ def _store_results(
     results = stabilise(con, results)
     ok = [r for r in results if r.status == "ok"]
     held = held_drops(con, ok)
-    incoming = events_table([e for r in ok for e in r.parsed.events])
-    con.register("incoming_events", incoming)
-    con.register("incoming_posts", posts_table([p for r in ok for p in r.parsed.posts]))
-    try:
+    events = event_rows([e for r in ok for e in r.parsed.events])
+    posts = post_rows([p for r in ok for p in r.parsed.posts])
+    with (
+        staged(con, "incoming_events", events, "events", EVENT_SCHEMA),
+        staged(con, "incoming_posts", posts, "posts", POST_SCHEMA),
+    ):
         before = prior(con) if INCREMENTAL and not sources_changed else None
         new, updated = _count_changes(con)
         removed = _mark_removed(con, [r.source.id for r in ok], held, run.finished_at)
         record_changes(con, run.finished_at)
         _upsert_events(con, run.finished_at)
         _upsert_posts(con, run.finished_at)
-    finally:
-        con.unregister("incoming_events")
-        con.unregister("incoming_posts")
     summaries = [_summary(r, new, updated, removed, held.get(r.source.id)) for r in results]
     _insert_fetch_runs(con, run, results, summaries)
     # Clusters and labels depend only on the listed events, the overrides and the
@@ -268,26 +266,23 @@ def _upsert_sources(
     con: duckdb.DuckDBPyConnection, sources: Sequence[Source], now: datetime
 ) -> bool:
     """Store the sources; True when any is new or differs from its stored row."""
-    table = pa.Table.from_pylist(
-        [
-            {
-                "id": s.id,
-                "name": s.name,
-                "organiser": s.organiser,
-                "url": s.url,
-                "kind": s.kind,
-                "regions": list(s.regions),
-                "professions": list(s.professions),
-                "enabled": s.enabled,
-                "priority": s.priority,
-                "timezone": s.timezone,
-                "updated_at": now,
-            }
-            for s in sources
-        ]
-    )
-    con.register("incoming_sources", table)
-    try:
+    rows = [
+        {
+            "id": s.id,
+            "name": s.name,
+            "organiser": s.organiser,
+            "url": s.url,
+            "kind": s.kind,
+            "regions": list(s.regions),
+            "professions": list(s.professions),
+            "enabled": s.enabled,
+            "priority": s.priority,
+            "timezone": s.timezone,
+            "updated_at": now,
+        }
+        for s in sources
+    ]
+    with staged(con, "incoming_sources", rows, "sources"):
         [(differ,)] = con.execute(_SOURCES_DIFFER).fetchall()
         con.execute(
             """
@@ -297,8 +292,6 @@ def _upsert_sources(
             FROM incoming_sources
             """
         )
-    finally:
-        con.unregister("incoming_sources")
     return bool(differ)
 
 
@@ -346,11 +339,8 @@ def _insert_fetch_runs(
     ]
     if not rows:
         return
-    con.register("incoming_runs", pa.Table.from_pylist(rows))
-    try:
+    with staged(con, "incoming_runs", rows, "fetch_runs"):
         con.execute("INSERT INTO fetch_runs BY NAME SELECT * FROM incoming_runs")
-    finally:
-        con.unregister("incoming_runs")
 
 
 def _insert_refresh(
