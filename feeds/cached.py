@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from feeds.render_store import RenderStore
 
 
+# The render store's kinds the feeds use (the pages use the others).
+FEED_PIECES = ("vevent", "item", "change")
+
+
 def digest(value: object) -> bytes:
     # The records are frozen dataclasses of plain values, so repr() is a faithful and
     # stable serialisation of everything a render reads.
@@ -119,9 +123,12 @@ class Cache:
         return total.hexdigest()
 
     def drop_texts(self) -> None:
-        """Free the rendered pieces once every feed is written; the digests stay."""
+        """Free the rendered pieces once every feed is written (keeping the new ones in
+        the render store first); the digests stay."""
         self._vevents.clear()
         self._items.clear()
+        if self.store is not None:
+            self.store.flush(FEED_PIECES, self.seen())
 
     def ics(self, spec: FeedSpec, events: Sequence[StoredEvent]) -> bytes:
         """feeds.ical.render_ics(spec, events, now) for events already in its order."""
@@ -161,9 +168,11 @@ def _restamped(piece: tuple[object, ...], stamp: str) -> VEventText | None:
         return None
     old, before, done, opened, after, tzids, years = piece
     texts = (old, before, done, opened, after)
-    if not all(isinstance(t, str) for t in texts) or not isinstance(tzids, tuple):
+    if not all(isinstance(t, str) for t in texts) or not isinstance(tzids, list | tuple):
         return None
-    if not (isinstance(years, tuple) and len(years) == 2):
+    if not (isinstance(years, list | tuple) and len(years) == 2):
+        return None
+    if not all(isinstance(y, int) for y in years):
         return None
     old, before, done, opened, after = (str(t) for t in texts)
     if old != stamp:

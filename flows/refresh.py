@@ -159,11 +159,16 @@ def publish_feeds(
     # Each event's digest made while publishing the feeds serves the pages' fingerprints,
     # and keys the pieces an earlier publish rendered (feeds.render_store).
     store = RenderStore(store_path(db_path), f"{code_version()} {base_url}")
-    digests = Cache(now, base_url, store)
-    report = publish(events, public_dir, now, base_url, changes=changes, posts=posts, cache=digests)
-    publish_analysis(db_path, public_dir, now)  # before the pages: the index shows its chart
-    write_site(report, now, base_url, events, site, digests)
-    store.save(digests.seen())
+    try:
+        digests = Cache(now, base_url, store)
+        report = publish(
+            events, public_dir, now, base_url, changes=changes, posts=posts, cache=digests
+        )
+        publish_analysis(db_path, public_dir, now)  # before the pages: the index's chart
+        write_site(report, now, base_url, events, site, digests)
+        store.save(digests.seen())
+    finally:
+        store.close()
     return report
 
 

@@ -5,7 +5,7 @@ other code, for another site, or damaged is ignored, never trusted."""
 
 from __future__ import annotations
 
-import marshal
+import sqlite3
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -104,10 +104,13 @@ def test_a_damaged_or_foreign_file_is_ignored_and_replaced(tmp_path: Path) -> No
     path = store_path(tmp_path / "c.duckdb")
     fresh = tmp_path / "fresh"
     build(fresh, corpus(), NOW, None)
-    wrong_shape = (1, VERSION, {"vevent": {b"x": ("too", "short")}, "item": "not a dict"})
-    for number, junk in enumerate(
-        [b"", b"\x00garbage" * 50, marshal.dumps([1, 2, 3]), marshal.dumps(wrong_shape)]
-    ):
+    foreign = tmp_path / "foreign.sqlite"
+    with sqlite3.connect(foreign) as con:  # a store's table names, other columns
+        con.execute("CREATE TABLE pieces (x)")
+        con.execute("CREATE TABLE about (format, version)")
+        con.execute("INSERT INTO about VALUES (?, ?)", ("convene-render-store 1", VERSION))
+    con.close()
+    for number, junk in enumerate([b"", b"\x00garbage" * 500, foreign.read_bytes()]):
         path.write_bytes(junk)
         out = tmp_path / f"out{number}"
         build(out, corpus(), NOW, RenderStore(path, VERSION))
@@ -115,14 +118,23 @@ def test_a_damaged_or_foreign_file_is_ignored_and_replaced(tmp_path: Path) -> No
         assert RenderStore(path, VERSION).count("vevent") == len(corpus())
 
 
-def test_a_forged_piece_under_a_real_digest_is_rendered_afresh(tmp_path: Path) -> None:
-    """Pieces of the wrong shape (a damaged file that still loads) are misses, not crashes."""
+def test_forged_pieces_under_real_digests_are_rendered_afresh(tmp_path: Path) -> None:
+    """Pieces of the wrong shape (a damaged file that still reads) are misses, not crashes."""
     path = store_path(tmp_path / "c.duckdb")
     build(tmp_path / "first", corpus(), NOW, RenderStore(path, VERSION))
-    layout, version, pieces = marshal.loads(path.read_bytes())
-    for kind in pieces:
-        pieces[kind] = {key: ("bad",) for key in pieces[kind]}
-    path.write_bytes(marshal.dumps((layout, version, pieces)))
+    forged = ['["bad"]', "not json", "123", "[1, 2, 3, 4, 5, 6, 7]", '["a", "b", 3]', "{}"]
+    with sqlite3.connect(path) as con:
+        keys = con.execute("SELECT kind, key FROM pieces").fetchall()
+        con.executemany(
+            "UPDATE pieces SET piece = ? WHERE kind = ? AND key = ?",
+            [(forged[n % len(forged)], kind, key) for n, (kind, key) in enumerate(keys)],
+        )
+    con.close()
     build(tmp_path / "again", corpus(), NOW, RenderStore(path, VERSION))
     build(tmp_path / "fresh", corpus(), NOW, None)
     assert files(tmp_path / "again") == files(tmp_path / "fresh")
+    # Each forged piece was rendered again and replaced: the next publish makes nothing.
+    healed = RenderStore(path, VERSION)
+    build(tmp_path / "healed", corpus(), NOW, healed)
+    assert files(tmp_path / "healed") == files(tmp_path / "fresh")
+    assert sum(healed.misses.values()) == 0 and sum(healed.hits.values()) > 100
