@@ -2,7 +2,7 @@
 benchmark, not a test.
 
 N sources, each on its own host (s0.bench.test, s1.bench.test, ...), as most real sources
-are: robots.txt is fetched per host and the default FetchSettings apply (concurrency 16, 2
+are: robots.txt is fetched per host and the default FetchSettings apply (concurrency 32, 2
 per host, 1 s between request starts to one host). One asyncio HTTP server in a process of
 its own answers for every host on 127.0.0.1, each answer (robots.txt included) after
 --latency seconds; half the documents are iCal, half RSS, 20 events each. The fetch layer
@@ -19,7 +19,7 @@ gap + latency). Concurrency 1 takes minutes on
 1,000 sources, so it runs on a subset (--c1-sources) and is compared per source.
 
     .venv/bin/python bench/fetch_scale.py [--sources 1000] [--c1-sources 100]
-        [--latency 0.1] [--concurrency 16] [--profile out.html]
+        [--latency 0.1] [--concurrency 32] [--profile out.html]
     .venv/bin/python bench/fetch_scale.py --quick    # 100 sources, 10 at concurrency 1
 """
 
