@@ -14,7 +14,7 @@ import pytest
 from scrapers.fetch_types import Fetched
 from scrapers.model import Event, Location, ParseResult, Source
 from scrapers.pipeline import SourceResult
-from warehouse.canonical import published_events
+from warehouse.canonical import merge, published_events
 from warehouse.records import StoredEvent
 from warehouse.store import RefreshRun, connect, save_refresh
 
@@ -237,3 +237,36 @@ def test_cancelled_events_stay_for_the_configured_days_after_cancellation(
     assert published_events(con, ["site"], NOW + timedelta(days=31)) == []
     shorter = published_events(con, ["site"], NOW + timedelta(days=8), cancelled_days=7)
     assert shorter == []
+
+
+def _merged_by_definition(cluster_id: str, only: StoredEvent) -> StoredEvent:
+    """merge() of a one-member cluster with no corrections, spelled out."""
+    source_id, _, source_uid = cluster_id.partition("/")
+    return replace(
+        only,
+        event=replace(only.event, source_id=source_id, source_uid=source_uid),
+        regions=tuple(dict.fromkeys(only.regions)),
+        professions=tuple(dict.fromkeys(only.professions)),
+        also_listed=(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("cluster_id", "changes"),
+    [
+        ("site/a", {}),  # the common case: given back as it is
+        ("site/a", {"regions": ("london", "london")}),
+        ("site/a", {"professions": ("digital", "policy", "digital")}),
+        ("site/a", {"also_listed": (("Eventbrite", None),)}),
+        ("eventbrite/b", {}),  # a cluster named after a listing that has gone
+        ("site/a/x", {}),
+    ],
+)
+def test_a_one_member_cluster_merges_as_defined(
+    cluster_id: str, changes: dict[str, object]
+) -> None:
+    event = _event(SITE, "a", "UKGovCamp", CAMP)
+    only = replace(StoredEvent(event, SITE.name, ("london",), ("digital",), NOW, NOW, 0), **changes)  # type: ignore[arg-type]
+    merged = merge(cluster_id, [only])
+    assert merged == _merged_by_definition(cluster_id, only)
+    assert (merged is only) == (merged == only)

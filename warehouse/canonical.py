@@ -71,10 +71,12 @@ def merge(
 ) -> StoredEvent:
     """The entry a cluster publishes (sequence and dates come from the canonical table);
     corrections in the overrides file win over every copy."""
+    fixed = (overrides or Overrides()).corrections_for({listing_id(m) for m in members})
+    if len(members) == 1 and not fixed and _as_merged(cluster_id, members[0]):
+        return members[0]  # most clusters: what the replace below would give, equal
     ordered = sorted(members, key=copy_rank)
     best = ordered[0]
     source_id, _, source_uid = cluster_id.partition("/")
-    fixed = (overrides or Overrides()).corrections_for({listing_id(m) for m in ordered})
     return replace(
         best,
         event=replace(best.event, source_id=source_id, source_uid=source_uid, **fixed),  # type: ignore[arg-type]
@@ -83,6 +85,17 @@ def merge(
         first_seen=min(m.first_seen for m in ordered),
         last_changed=max(m.last_changed for m in ordered),
         also_listed=tuple((m.source_name, m.event.url) for m in ordered[1:]),
+    )
+
+
+def _as_merged(cluster_id: str, only: StoredEvent) -> bool:
+    """Whether merging a one-member cluster would give back its member unchanged."""
+    source_id, _, source_uid = cluster_id.partition("/")
+    return (
+        (only.event.source_id, only.event.source_uid) == (source_id, source_uid)
+        and not only.also_listed
+        and len(set(only.regions)) == len(only.regions)
+        and len(set(only.professions)) == len(only.professions)
     )
 
 
@@ -226,15 +239,12 @@ def read_published(
     for s in listed:
         groups[cluster_of.get(listing_id(s), listing_id(s))].append(s)
     merged = {cid: merge(cid, members, overrides) for cid, members in groups.items()}
-    entries = []
-    for entry in with_stored_labels(con, merged):
-        cid = listing_id(entry)
-        if cid in canon:
-            sequence, first_seen, last_changed = canon[cid]
-            entry = replace(
-                entry, sequence=sequence, first_seen=first_seen, last_changed=last_changed
-            )
-        entries.append(entry)
+    dates = {
+        cid: {"sequence": row[0], "first_seen": row[1], "last_changed": row[2]}
+        for cid, row in canon.items()
+        if cid in merged
+    }
+    entries = with_stored_labels(con, merged, dates)
     entries.sort(key=lambda e: (e.event.start, listing_id(e)))
     copies = {cid: min(members, key=copy_rank) for cid, members in groups.items()}
     return Published(tuple(entries), copies)

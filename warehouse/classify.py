@@ -151,8 +151,9 @@ def subject_of(entry: StoredEvent, source_name: str | None = None) -> Subject:
     )
 
 
-def applied(entry: StoredEvent, result: Classification) -> StoredEvent:
-    """The entry with its classification in place of its sources' defaults."""
+def applied(entry: StoredEvent, result: Classification, **also: Any) -> StoredEvent:
+    """The entry with its classification in place of its sources' defaults (and the
+    fields in `also` replaced in the same copy)."""
     return replace(
         entry,
         regions=result.regions,
@@ -160,4 +161,5 @@ def applied(entry: StoredEvent, result: Classification) -> StoredEvent:
         free=result.free,
         restricted=result.restricted,
         labels=result.labels,
+        **also,
     )

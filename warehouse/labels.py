@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -76,16 +77,20 @@ def stored_labels(
 
 
 def with_stored_labels(
-    con: duckdb.DuckDBPyConnection, entries: dict[str, StoredEvent]
+    con: duckdb.DuckDBPyConnection,
+    entries: dict[str, StoredEvent],
+    also: Mapping[str, dict[str, Any]] | None = None,
 ) -> list[StoredEvent]:
     """Entries with their stored labels; one never classified (not yet clustered) is
-    classified by the rules on the spot rather than published without regions."""
+    classified by the rules on the spot rather than published without regions. `also`
+    has other fields to replace in an entry, by cluster id, in the same copy."""
     stored = stored_labels(con)
     rules = Classifier()
+    more = also or {}
     return [
-        applied(entry, summarise(stored[cid]))
+        applied(entry, summarise(stored[cid]), **more.get(cid, {}))
         if cid in stored
-        else applied(entry, rules.classify(subject_of(entry)))
+        else applied(entry, rules.classify(subject_of(entry)), **more.get(cid, {}))
         for cid, entry in entries.items()
     ]
 
