@@ -31,6 +31,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -96,10 +97,11 @@ def rematch(
     limit: float = 0.25,
 ) -> Rematch | None:
     """What match() over `new` (with `previous`) gives, for the listings it changes.
-    `moved`: listings in both whose matched fields changed. None when more than `limit`
-    of the listings are dirty (match() is then as quick)."""
-    titles = _Titles(before.old, new)
+    `moved`: listings in both whose matched fields changed (every other listing in both is
+    the same Light in both). None when more than `limit` of the listings are dirty
+    (match() is then as quick)."""
     changed = (new.keys() ^ before.old.keys()) | set(moved)
+    titles = _Titles(before.old, new, changed)
     dirty = changed | titles.rekeyed(before.old, new, changed)
     sides = (before.old, new)
     memo: dict[str, frozenset[str]] = {}
@@ -122,24 +124,32 @@ def rematch(
 
 
 TitleKey = tuple[str, str | None]
+_TITLE: Callable[[Light], TitleKey] = itemgetter(2, 3)  # (title, organiser)
 
 
 class _Titles:
     """Each distinct title's words once, the word counts of the old and new listings, and
     blocking keys (computed per title, only where asked for)."""
 
-    def __init__(self, old: Mapping[str, Light], new: Mapping[str, Light]) -> None:
+    def __init__(
+        self, old: Mapping[str, Light], new: Mapping[str, Light], changed: Collection[str]
+    ) -> None:
         self.words: dict[TitleKey, tuple[frozenset[str], str]] = {}
-        self.old_count, self.new_count = self._count(old), self._count(new)
+        # The old listings are the new ones but for `changed`: count titles once.
+        now = Counter(map(_TITLE, new.values()))
+        then = now.copy()
+        then.subtract(_TITLE(new[x]) for x in changed if x in new)
+        then.update(_TITLE(old[x]) for x in changed if x in old)
+        self.old_count, self.new_count = self._count(then), self._count(now)
         self.old_common, self.new_common = common_limit(len(old)), common_limit(len(new))
         self._new_keys: dict[TitleKey, frozenset[str]] = {}
 
-    def _count(self, lights: Mapping[str, Light]) -> Counter[str]:
+    def _count(self, titles: Counter[TitleKey]) -> Counter[str]:
         frequency: Counter[str] = Counter()
-        for key, n in Counter((x.title, x.organiser) for x in lights.values()).items():
-            tokens = self._words(key)[0]
-            for word in tokens:
-                frequency[word] += n
+        for key, n in titles.items():
+            if n > 0:
+                for word in self._words(key)[0]:
+                    frequency[word] += n
         return frequency
 
     def _words(self, key: TitleKey) -> tuple[frozenset[str], str]:
@@ -182,7 +192,9 @@ class _Titles:
                 continue
             if self._keys(key, before, lo_old) != self.new_keys(key):
                 moved.add(key)
-        return {x.id for x in new.values() if (x.title, x.organiser) in moved
+        if not moved:
+            return set()
+        return {x.id for x in new.values() if _TITLE(x) in moved
                 and x.id in old and x.id not in changed}  # fmt: skip
 
     def parts(self, key: TitleKey) -> tuple[frozenset[str], frozenset[str], str]:
@@ -260,7 +272,7 @@ def _partners(
 ) -> set[str]:
     """The dirty listings and every listing match() could score one of them with: sharing
     a key (only titles holding one of the dirty listings' keys can), a uid or a URL."""
-    wanted = set().union(*(titles.new_keys((new[x].title, new[x].organiser)) for x in live))
+    wanted = set().union(*(titles.new_keys(_TITLE(new[x])) for x in live))
     holding = {key for key, (tokens, compact) in titles.words.items()
                if not tokens.isdisjoint(wanted) or "\x00" + compact[:5] in wanted}  # fmt: skip
     uids = {new[x].source_uid for x in live}
@@ -269,7 +281,7 @@ def _partners(
     for item in new.values():
         if item.source_uid in uids:
             found.add(item.id)
-        title = (item.title, item.organiser)
+        title = _TITLE(item)
         if title in holding:
             for key in titles.new_keys(title) & wanted:
                 by_key[key].append((item.ts, item.id))
@@ -278,7 +290,7 @@ def _partners(
     reach = WINDOW_SECONDS + 1.0
     for x in live:
         ts = new[x].ts
-        for key in titles.new_keys((new[x].title, new[x].organiser)):
+        for key in titles.new_keys(_TITLE(new[x])):
             bucket = by_key[key]
             lo = bisect.bisect_left(bucket, (ts - reach, ""))
             hi = bisect.bisect_right(bucket, (ts + reach, "\uffff"))
