@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -161,10 +162,14 @@ def publish_feeds(
     store = RenderStore(store_path(db_path), f"{code_version()} {base_url}")
     try:
         digests = Cache(now, base_url, store)
-        report = publish(
-            events, public_dir, now, base_url, changes=changes, posts=posts, cache=digests
-        )
-        publish_analysis(db_path, public_dir, now)  # before the pages: the index's chart
+        # The analysts' copy and its exports run in DuckDB, outside the GIL, so they
+        # overlap the feeds' rendering; done before the pages: the index shows its chart.
+        with ThreadPoolExecutor(1, thread_name_prefix="analysis") as pool:
+            analysed = pool.submit(publish_analysis, db_path, public_dir, now)
+            report = publish(
+                events, public_dir, now, base_url, changes=changes, posts=posts, cache=digests
+            )
+            analysed.result()
         write_site(report, now, base_url, events, site, digests)
         store.save(digests.seen())
     finally:
