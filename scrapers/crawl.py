@@ -5,6 +5,7 @@ host or a known event platform, so a listing cannot send Convene across the web.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -49,11 +50,18 @@ async def collect(
     known = known or {}
     validators = {url: k.validators for url, k in known.items()}
     robots = _robots_cache(known, settings or FetchSettings())
-    outcomes = await fetch_all(sources, settings, validators, robots=robots)
-    results = []
-    for s in sources:
-        digest = known[s.url].digest if s.url in known else None
-        results.append(parse_outcome(s, outcomes[s.id], parsers[s.kind], ctx, digest))
+    # Each document is parsed on a worker thread as soon as it arrives, while the event
+    # loop goes on fetching: parsing after the last fetch left the network idle for the
+    # whole parse (first refresh of 1,000 sources: 0.69x the time, bench/fetch_parse_overlap.py).
+    with ThreadPoolExecutor(1, thread_name_prefix="parse") as pool:
+        parsing: dict[str, Future[SourceResult]] = {}
+
+        def parse_soon(s: Source, outcome: FetchOutcome) -> None:
+            digest = known[s.url].digest if s.url in known else None
+            parsing[s.id] = pool.submit(parse_outcome, s, outcome, parsers[s.kind], ctx, digest)
+
+        await fetch_all(sources, settings, validators, robots=robots, on_outcome=parse_soon)
+        results = [parsing[s.id].result() for s in sources]
     return await _follow(results, parsers, ctx, settings, robots)
 
 

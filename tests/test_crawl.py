@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from httpserver import serve
 
 from scrapers.crawl import allowed, collect
@@ -118,3 +121,37 @@ def test_a_real_listing_page_with_the_jsonld_parser(tmp_path: Path) -> None:
     assert {e.source_id for e in result.parsed.events} == {"camp"}
     assert {e.location.postcode for e in result.parsed.events if e.location} == {"LS1 1UR"}
     assert any("broken" in w and "no schema.org Event" in w for w in result.parsed.warnings)
+
+
+def test_documents_are_parsed_on_a_worker_while_others_are_fetched(tmp_path: Path) -> None:
+    """A parse starts as soon as its document arrives, off the event loop's thread, and
+    results come back in the sources' order, each parsed once."""
+    parsed: list[tuple[str, str]] = []
+
+    def slow(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
+        parsed.append((source.id, threading.current_thread().name))
+        return tiny(source, body, ctx)
+
+    for n in range(6):
+        (tmp_path / f"l{n}").write_text(f"event e{n}\n")
+    sources = [Source(f"s{n}", f"S{n}", "Org", "", "jsonld", local=True) for n in range(6)]
+    with serve(tmp_path) as server:
+        sources = [replace(s, url=server.url(f"l{n}")) for n, s in enumerate(sources)]
+        results = asyncio.run(collect(sources, {"jsonld": slow}, ParseContext(now=NOW), SETTINGS))
+    assert [r.source.id for r in results] == [s.id for s in sources]
+    assert [[e.source_uid for e in r.parsed.events] for r in results] == [
+        [f"e{n}"] for n in range(6)
+    ]
+    assert sorted(i for i, _ in parsed) == [s.id for s in sources]
+    assert {name for _, name in parsed} != {threading.main_thread().name}
+    assert all(name.startswith("parse") for _, name in parsed)
+
+
+def test_a_parser_bug_is_raised_not_swallowed(tmp_path: Path) -> None:
+    def broken(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
+        raise ZeroDivisionError("a bug in a parser")
+
+    (tmp_path / "list").write_text("event a\n")
+    with serve(tmp_path) as server, pytest.raises(ZeroDivisionError, match="a bug in a parser"):
+        source = _source(server.url("list"))
+        asyncio.run(collect([source], {"jsonld": broken}, ParseContext(now=NOW), SETTINGS))
