@@ -14,10 +14,9 @@ reserved addresses. `check_url` is meant to run before every request, redirects 
 - `trusted` lists addresses, not names: internal names such as localhost (and single-label
   names like "intranet") stay refused unless `allow_private` is set.
 
-Time of check / time of use: httpx resolves the host again when it connects, so a DNS
-server that answers differently the second time can still slip past this check. Closing
-that gap needs a custom transport that connects to the address checked here; that is
-left for later.
+Time of check / time of use: the fetcher connects to an address from the answer checked
+here (scrapers/connect.py), never to a second lookup, so a DNS server that answers
+differently the second time cannot slip past this check.
 """
 
 from __future__ import annotations
