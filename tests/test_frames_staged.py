@@ -59,6 +59,8 @@ def test_both_paths_give_the_same_table(tmp_path: Path, monkeypatch: pytest.Monk
     arrow = _staged(con)
     monkeypatch.setattr(frames, "_pandas_loaded", lambda: False)
     lists = _staged(con)
+    monkeypatch.setattr(frames, "_CHUNK", 1)  # a chunk per row
+    assert _staged(con) == lists
     assert lists == arrow
     assert len(lists[0]) == 2 and lists[4] == []
     assert [c[0] for c in lists[1]] == EVENT_SCHEMA.names

@@ -141,6 +141,13 @@ def posts_table(posts: Sequence[Post]) -> pa.Table:
     return pa.Table.from_pylist(post_rows(posts), schema=POST_SCHEMA)
 
 
+_CHUNK = 5_000
+
+
+def _lists(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> dict[str, list[Any]]:
+    return {f"c{i}": [row.get(c) for row in rows] for i, c in enumerate(columns)}
+
+
 def _pandas_loaded() -> bool:
     return "pandas" in sys.modules
 
@@ -154,8 +161,8 @@ def staged(
     schema: pa.Schema | None = None,
 ) -> Iterator[None]:
     """`rows` readable as the table `name` inside the block; each column typed as the
-    column of that name in the table `like` (the one they go into). Its columns: `schema`'s,
-    else the first row's."""
+    column of that name in the table `like` (the one they go into, which must have every
+    column). Its columns: `schema`'s, else the first row's."""
     if _pandas_loaded():  # Arrow is then the quicker (a third of the time)
         con.register(name, pa.Table.from_pylist(list(rows), schema=schema))
         try:
@@ -169,12 +176,15 @@ def staged(
             "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?", [like]
         ).fetchall()
     )
-    params = {f"c{i}": [row.get(c) for row in rows] for i, c in enumerate(columns)}
-    picks = [
-        f'unnest($c{i}{"::" + types[c] + "[]" if c in types else ""}) AS "{c}"'
-        for i, c in enumerate(columns)
-    ]
-    con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT {", ".join(picks)}', params)
+    picks = ", ".join(f'unnest($c{i}::{types[c]}[]) AS "{c}"' for i, c in enumerate(columns))
+    con.execute(
+        f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT {picks} LIMIT 0', _lists([], columns)
+    )
+    # DuckDB holds a bound list as values several times the Python objects' size: in
+    # chunks, staging 200,000 events costs tens of MiB, not a gigabyte.
+    for start in range(0, len(rows), _CHUNK):
+        params = _lists(rows[start : start + _CHUNK], columns)
+        con.execute(f'INSERT INTO temp.main."{name}" SELECT {picks}', params)
     try:
         yield
     finally:
