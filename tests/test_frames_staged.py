@@ -87,3 +87,40 @@ with staged(con, "incoming_events", rows, "events", EVENT_SCHEMA):
 assert "pandas" not in sys.modules
 """
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+
+
+def test_a_whole_refresh_and_publish_import_no_pandas(tmp_path: Path) -> None:
+    """Two rounds of store and publish (the second changing an event, so the store's
+    incremental path, labels, canonical rows and the HTTP cache are all written) in a
+    fresh process, as the CLI runs them: pandas is never imported (~2 s a refresh)."""
+    code = f"""
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from flows.refresh import publish_feeds
+from scrapers.config import FeedWindow
+from scrapers.fetch_types import Fetched
+from scrapers.model import Event, ParseResult, Source
+from scrapers.pipeline import SourceResult
+from warehouse.classify import Classifier
+from warehouse.overrides import Overrides
+from warehouse.store import RefreshRun, connect, save_refresh
+folder = Path({str(tmp_path)!r})
+db = folder / "c.duckdb"
+source = Source("a", "A", "Org", "https://a.example/cal.ics", "ical", ("london",), ("data",))
+now = datetime.now(UTC)
+for round in range(2):
+    titles = [f"Data meetup {{n}}" + (f" round {{round}}" if n == 0 else "") for n in range(6)]
+    events = tuple(Event("a", str(n), t, now + timedelta(days=n + 1)) for n, t in enumerate(titles))
+    fetched = Fetched(source.url, b"x" * round, 200, None, 0.1, etag=f"e{{round}}")
+    result = SourceResult(source, "ok", fetched, ParseResult(events), None, f"d{{round}}")
+    con = connect(db)
+    run = RefreshRun(f"r{{round}}", now, now, "sources.toml")
+    save_refresh(con, run, [source], [result], Overrides(), Classifier())
+    con.close()
+    publish_feeds.fn(db, folder / "public", ["a"], now, None, Overrides(), FeedWindow())
+assert (folder / "public" / "all.ics").read_bytes().count(b"BEGIN:VEVENT") == 6
+assert "pandas" not in sys.modules, "pandas was imported"
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import duckdb
-import pyarrow as pa
 
 from scrapers.fetch_types import ROBOTS_KEY, Fetched, Remembered, RobotsRecord, Validators
 from scrapers.pipeline import SourceResult
+from warehouse.frames import staged
 
 REPARSE_AFTER = timedelta(days=1)
 
@@ -71,8 +71,7 @@ def remember(
     rows = [_row(r, now) for r in results if r.succeeded and isinstance(r.outcome, Fetched)]
     if not rows:
         return
-    con.register("incoming_cache", pa.Table.from_pylist(rows))
-    try:
+    with staged(con, "incoming_cache", rows, "http_cache"):
         con.execute(
             """
             INSERT INTO http_cache BY NAME
@@ -86,8 +85,6 @@ def remember(
                 updated_at = excluded.updated_at
             """
         )
-    finally:
-        con.unregister("incoming_cache")
 
 
 def _row(result: SourceResult, now: datetime) -> dict[str, object]:
@@ -112,13 +109,10 @@ def _remember_robots(con: duckdb.DuckDBPyConnection, results: Sequence[SourceRes
         {"site": r.site, "status": r.status, "body": r.body, "fetched_at": r.fetched_at}
         for r in records.values()
     ]
-    con.register("incoming_robots", pa.Table.from_pylist(rows))
-    try:
+    with staged(con, "incoming_robots", rows, "robots_cache"):
         con.execute(
             """
             INSERT OR REPLACE INTO robots_cache (site, status, body, fetched_at)
             SELECT site, status, body, fetched_at FROM incoming_robots
             """
         )
-    finally:
-        con.unregister("incoming_robots")

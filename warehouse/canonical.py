@@ -21,10 +21,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import duckdb
-import pyarrow as pa
 
 from warehouse.canonical_table import save_canonical_events
 from warehouse.classify import Classifier
+from warehouse.frames import staged
 from warehouse.labels import classify_entries, with_stored_labels
 from warehouse.matching import Clustering, Listing, match
 from warehouse.matching_incremental import MATCHER
@@ -157,11 +157,8 @@ def recluster(
 def _replace(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, object]]) -> None:
     con.execute(f"DELETE FROM {table}")
     if rows:
-        con.register("incoming_rows", pa.Table.from_pylist(rows))
-        try:
+        with staged(con, "incoming_rows", rows, table):
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows")
-        finally:
-            con.unregister("incoming_rows")
 
 
 def _upsert_canonical(
@@ -173,8 +170,7 @@ def _upsert_canonical(
     ]
     if not rows:
         return
-    con.register("incoming_canonical", pa.Table.from_pylist(rows))
-    try:
+    with staged(con, "incoming_canonical", rows, "canonical"):
         con.execute(
             """
             INSERT INTO canonical
@@ -187,8 +183,6 @@ def _upsert_canonical(
             """,
             {"now": now},
         )
-    finally:
-        con.unregister("incoming_canonical")
 
 
 def published_events(

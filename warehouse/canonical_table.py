@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from warehouse.frames import staged
 from warehouse.records import StoredEvent
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -106,11 +107,8 @@ def _write(
     *,
     unlist_others: bool,
 ) -> None:
-    table = pa.Table.from_pylist(
-        [_row(cid, entry, members[cid]) for cid, entry in entries.items()], schema=_SCHEMA
-    )
-    con.register("incoming_canonical_events", table)
-    try:
+    rows = [_row(cid, entry, members[cid]) for cid, entry in entries.items()]
+    with staged(con, "incoming_canonical_events", rows, "canonical_events", _SCHEMA):
         con.execute(
             """DELETE FROM canonical_events
                WHERE cluster_id IN (SELECT cluster_id FROM incoming_canonical_events)
@@ -124,8 +122,6 @@ def _write(
                 {"now": now},
             )
         con.execute(_INSERT, {"now": now})
-    finally:
-        con.unregister("incoming_canonical_events")
 
 
 def _listing(stored: StoredEvent) -> str:

@@ -16,10 +16,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import duckdb
-import pyarrow as pa
 
 from scrapers.model import Event
 from scrapers.pipeline import SourceResult
+from warehouse.frames import staged
 from warehouse.matching import normalise_title
 
 MIN_EVENTS = 2  # with fewer, a changed UID is as likely a different event
@@ -54,8 +54,8 @@ def _all_uids_new(con: duckdb.DuckDBPyConnection, ok: Sequence[SourceResult]) ->
             uids += [e.source_uid for e in r.parsed.events]
     if not ids:
         return set()
-    con.register("incoming_uids", pa.table({"source_id": ids, "source_uid": uids}))
-    try:
+    pairs = [{"source_id": i, "source_uid": u} for i, u in zip(ids, uids, strict=True)]
+    with staged(con, "incoming_uids", pairs, "events"):
         rows = con.execute(
             """
             WITH i AS (SELECT DISTINCT source_id, source_uid FROM incoming_uids)
@@ -67,8 +67,6 @@ def _all_uids_new(con: duckdb.DuckDBPyConnection, ok: Sequence[SourceResult]) ->
             """,
             {"least": MIN_EVENTS},
         ).fetchall()
-    finally:
-        con.unregister("incoming_uids")
     return {sid for (sid,) in rows}
 
 

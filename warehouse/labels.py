@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from warehouse.classify import Classification, Classifier, applied, subject_of, summarise
+from warehouse.frames import staged
 from warehouse.records import Label, StoredEvent, Subject
 
 # A semi-join: list_contains tests every row against the whole list, three times slower
@@ -128,8 +128,5 @@ def _save(
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, object]]) -> None:
     if not rows:
         return
-    con.register("incoming_labels", pa.Table.from_pylist(rows))
-    try:
+    with staged(con, "incoming_labels", rows, table):
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_labels")
-    finally:
-        con.unregister("incoming_labels")
