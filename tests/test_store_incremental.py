@@ -93,6 +93,25 @@ def _with_priority(sources: list[Source], rng: random.Random) -> list[Source]:
 
 
 @pytest.mark.parametrize("seed", [1, 2])
+def _store_both_ways(
+    cons: list[duckdb.DuckDBPyConnection],
+    run_id: str,
+    now: datetime,
+    sources: list[Source],
+    results: list[SourceResult],
+    classifier: Classifier,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Store one round incrementally into cons[0] and fully into cons[1], then compare
+    every table."""
+    for con, incremental in zip(cons, (True, False), strict=True):
+        monkeypatch.setattr(store, "INCREMENTAL", incremental)
+        run = RefreshRun(run_id, now, now, "test.toml")
+        save_refresh(con, run, sources, results, Overrides(), classifier)
+    for table, skip in TABLES.items():
+        assert _rows(cons[0], table, skip) == _rows(cons[1], table, skip), (run_id, table)
+
+
 def test_incremental_recluster_matches_full(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
@@ -118,12 +137,7 @@ def test_incremental_recluster_matches_full(
             results = _round(rng, results, 0.1, CONTENT)
         elif kinds is not None:
             results = _round(rng, results, 0.1, list(kinds))
-        for con, incremental in zip(cons, (True, False), strict=True):
-            monkeypatch.setattr(store, "INCREMENTAL", incremental)
-            run = RefreshRun(f"run{n}", now, now, "test.toml")
-            save_refresh(con, run, sources, results, Overrides(), classifier)
-        for table, skip in TABLES.items():
-            assert _rows(cons[0], table, skip) == _rows(cons[1], table, skip), (n, table)
+        _store_both_ways(cons, f"run{n}", now, sources, results, classifier, monkeypatch)
         now += timedelta(hours=1)
     for con in cons:
         con.close()
@@ -210,12 +224,7 @@ def test_moved_listings_recluster_matches_full(
     for n in range(7):
         if n:
             results = _moves(rng, results, 0.04 + 0.02 * (n % 3))
-        for con, incremental in zip(cons, (True, False), strict=True):
-            monkeypatch.setattr(store, "INCREMENTAL", incremental)
-            run = RefreshRun(f"run{n}", now, now, "test.toml")
-            save_refresh(con, run, sources, results, Overrides(), classifier)
-        for table, skip in TABLES.items():
-            assert _rows(cons[0], table, skip) == _rows(cons[1], table, skip), (n, table)
+        _store_both_ways(cons, f"run{n}", now, sources, results, classifier, monkeypatch)
         now += timedelta(hours=1)
     for con in cons:
         con.close()
