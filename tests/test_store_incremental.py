@@ -92,7 +92,6 @@ def _with_priority(sources: list[Source], rng: random.Random) -> list[Source]:
     return [replace(s, priority=5) if n == k else s for n, s in enumerate(sources)]
 
 
-@pytest.mark.parametrize("seed", [1, 2])
 def _store_both_ways(
     cons: list[duckdb.DuckDBPyConnection],
     run_id: str,
@@ -112,6 +111,7 @@ def _store_both_ways(
         assert _rows(cons[0], table, skip) == _rows(cons[1], table, skip), (run_id, table)
 
 
+@pytest.mark.parametrize("seed", [1, 2])
 def test_incremental_recluster_matches_full(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
