@@ -1,0 +1,78 @@
+"""`convene parse FILE_OR_URL --kind KIND`: the events and warnings of one document, from a
+file or fetched as a refresh fetches, with nothing stored and plain errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES
+from httpserver import serve
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DOCS = SAMPLES / "samples"
+runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
+
+
+@pytest.fixture(autouse=True)
+def _in_empty_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # so a stray data/ or public/ would show
+
+
+def test_a_file_shows_its_events_and_stores_nothing(tmp_path: Path) -> None:
+    code, text = _run("parse", str(DOCS / "localgovcamp.ics"), "--kind", "ical")
+    assert code == 0, text
+    assert "LocalGov Digital show and tell (online)" in text
+    assert "events, 0 posts" in text and "Traceback" not in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_json_lists_events_and_warnings() -> None:
+    code, text = _run(
+        "parse", str(FIXTURES / "ical" / "council_partly_broken.ics"), "-k", "ical", "--json"
+    )
+    assert code == 0, text
+    data = json.loads(text)
+    assert set(data) == {"events", "posts", "warnings", "error", "follow"}
+    assert data["error"] is None
+    assert any("unreadable DTSTART" in w for w in data["warnings"])
+    assert all(e["source_id"] == "parse" and e["start"] for e in data["events"])
+
+
+def test_a_document_the_parser_cannot_read_exits_1() -> None:
+    code, text = _run("parse", str(FIXTURES / "ical" / "not_ical_html.ics"), "--kind", "ical")
+    assert code == 1 and "could not read the document" in text and "Traceback" not in text
+
+
+def test_wrong_kind_or_missing_file_exit_2() -> None:
+    code, text = _run("parse", str(DOCS / "localgovcamp.ics"), "--kind", "calendar")
+    assert code == 2 and "unknown kind 'calendar'" in text and "ical" in text
+    code, text = _run("parse", "no-such-file.ics", "--kind", "ical")
+    assert code == 2 and "no file at no-such-file.ics" in text
+
+
+def test_a_url_is_fetched_as_a_refresh_would() -> None:
+    with serve(DOCS) as server:
+        url = server.url("northern-camp.html")
+        code, text = _run("parse", url, "--kind", "jsonld", "--local")
+        assert code == 0, text
+        assert "NorthCamp 2027 (sample)" in text
+        # Without --local a private address is refused, in plain words.
+        code, text = _run("parse", url, "--kind", "jsonld")
+    assert code == 1 and "could not fetch" in text and "Traceback" not in text
+
+
+def test_help_explains_it() -> None:
+    code, text = _run("parse", "--help")
+    assert code == 0 and "--kind" in text and "Nothing is stored" in text and "--local" in text
