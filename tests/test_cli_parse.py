@@ -9,20 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES
 from httpserver import serve
-from typer.testing import CliRunner
-
-from flows.cli import app
+from test_cli import _run
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOCS = SAMPLES / "samples"
-runner = CliRunner()
-
-
-def _run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.output
 
 
 @pytest.fixture(autouse=True)
