@@ -3,6 +3,7 @@ loopback fail here, exactly as they would on an offline machine."""
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from httpserver import LocalServer, serve
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "examples"
@@ -55,3 +57,10 @@ def sample_sources_over_http(server: LocalServer, folder: Path, extra: str = "")
     path = folder / "sources.toml"
     path.write_text(text + extra, encoding="utf-8")
     return path
+
+
+# Property tests: the same examples on every machine, so CI never goes red on a new draw;
+# a local run may widen the search with HYPOTHESIS_PROFILE=explore.
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=200)
+settings.register_profile("explore", deadline=None, max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
