@@ -15,22 +15,36 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flows.cli import app, fail, out
+from flows.cli import _check_sources, app, fail, out
 from scrapers.fetch import fetch_all
 from scrapers.fetch_types import Fetched, FetchSettings
 from scrapers.model import ParseContext, ParseResult, Source
 from scrapers.registry import PARSERS
 
 KindOpt = Annotated[
-    str,
+    str | None,
     typer.Option("--kind", "-k", help=f"The parser to use: {', '.join(sorted(PARSERS))}."),
 ]
 
 
 @app.command("parse")
 def parse_command(
-    target: Annotated[str, typer.Argument(help="A file, or an http(s) URL to fetch.")],
-    kind: KindOpt,
+    target: Annotated[
+        str | None,
+        typer.Argument(help="A file, or an http(s) URL to fetch (default: the --source's URL)."),
+    ] = None,
+    kind: KindOpt = None,
+    source_id: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="Parse as this source of the sources file does: its kind, selectors, "
+            "date format and --local setting.",
+        ),
+    ] = None,
+    sources: Annotated[
+        Path, typer.Option("--sources", help="The sources file --source is read from.")
+    ] = Path("sources.toml"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     local: Annotated[
         bool,
@@ -39,20 +53,39 @@ def parse_command(
 ) -> None:
     """Print the events (and posts) a parser finds in one document, and its warnings.
 
-    Nothing is stored. Exit status 0 when the document was read, 1 when it could not be
-    fetched or parsed as a whole, 2 for a wrong kind or a missing file.
+    Give --kind, or --source ID to parse as a configured source does (the only way to give
+    an html source its selectors); with --source and no FILE_OR_URL, the source's own URL
+    is fetched. Nothing is stored. Exit status 0 when the document was read, 1 when it
+    could not be fetched or parsed as a whole, 2 for a wrong kind, source or missing file.
     """
-    if kind not in PARSERS:
-        raise fail(f"unknown kind {kind!r}; choose one of {', '.join(sorted(PARSERS))}")
-    source = Source("parse", "convene parse", "", target, kind, local=local)
-    body = _read(target, source)
-    result = PARSERS[kind](source, body, ParseContext())
+    source = _source(target, kind, source_id, sources, local)
+    body = _read(target or source.url, source)
+    result = PARSERS[source.kind](source, body, ParseContext())
     if as_json:
         out.print_json(json.dumps(_as_dict(result), default=_plain), highlight=False)
     else:
         _print(result)
     if result.error is not None:
         raise typer.Exit(1)
+
+
+def _source(
+    target: str | None, kind: str | None, source_id: str | None, sources: Path, local: bool
+) -> Source:
+    """The source to parse as: a configured one, or an ad hoc one of the given kind."""
+    if source_id is not None:
+        configured = {source.id: source for source in _check_sources(sources)}
+        if source_id not in configured:
+            raise fail(f"no source {source_id!r} in {sources}; known: {', '.join(configured)}")
+        source = configured[source_id]
+        if kind is not None and kind != source.kind:
+            raise fail(f"source {source_id!r} is of kind {source.kind!r}, not {kind!r}")
+        return dataclasses.replace(source, local=source.local or local)
+    if kind is None or target is None:
+        raise fail("give FILE_OR_URL and --kind, or --source ID (see convene parse --help)")
+    if kind not in PARSERS:
+        raise fail(f"unknown kind {kind!r}; choose one of {', '.join(sorted(PARSERS))}")
+    return Source("parse", "convene parse", "", target, kind, local=local)
 
 
 def _read(target: str, source: Source) -> bytes:

@@ -66,3 +66,50 @@ def test_a_url_is_fetched_as_a_refresh_would() -> None:
 def test_help_explains_it() -> None:
     code, text = _run("parse", "--help")
     assert code == 0 and "--kind" in text and "Nothing is stored" in text and "--local" in text
+
+
+SELECTOR_SOURCES = """
+[[source]]
+id = "council-digital-events"
+name = "Northfield City Council Digital Services events"
+organiser = "Northfield City Council"
+kind = "html"
+url = "{url}"
+local = {local}
+date_format = "%d %B %Y, %H:%M"
+[source.selectors]
+container = "li.event"
+title = "h3"
+date = ".when"
+link = "a"
+location = ".where"
+description = ".summary"
+"""
+
+
+def test_a_configured_source_lends_its_selectors(tmp_path: Path) -> None:
+    page = FIXTURES / "html" / "council_events.html"
+    sources = tmp_path / "sources.toml"
+    with serve(page.parent) as server:
+        sources.write_text(SELECTOR_SOURCES.format(url=server.url(page.name), local="true"))
+        args = ("--sources", str(sources), "--source", "council-digital-events", "--json")
+        by_file = _run("parse", str(page), *args)
+        by_url = _run("parse", *args)  # no FILE_OR_URL: the source's own URL is fetched
+    assert by_file[0] == 0 and by_url[0] == 0, (by_file, by_url)
+    titles = [event["title"] for event in json.loads(by_file[1])["events"]]
+    assert titles and titles == [event["title"] for event in json.loads(by_url[1])["events"]]
+    # Without the source's selectors the html parser has nothing to go on.
+    code, text = _run("parse", str(page), "--kind", "html")
+    assert code == 1 and "could not read the document" in text
+
+
+def test_a_wrong_source_or_kind_is_named(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(SELECTOR_SOURCES.format(url="https://council.example/events", local="false"))
+    code, text = _run("parse", "--sources", str(sources), "--source", "nope")
+    assert code == 2 and "no source 'nope'" in text and "council-digital-events" in text
+    code, text = _run("parse", "x.html", "--sources", str(sources), "--source",
+                      "council-digital-events", "--kind", "ical")  # fmt: skip
+    assert code == 2 and "is of kind 'html', not 'ical'" in text
+    code, text = _run("parse", "x.html")
+    assert code == 2 and "--kind" in text and "--source" in text
