@@ -266,3 +266,4 @@ def main() -> None:
 import flows.cli_parse  # noqa: E402  (adds `convene parse`)
 import flows.cli_shard  # noqa: E402, F401  (adds `convene fetch` and `convene merge`)
 from flows import cli_analysis  # noqa: E402, F401  (adds `convene stats` and `convene export`)
+import flows.serve  # noqa: E402, F401  (adds `convene serve`)
