@@ -6,30 +6,22 @@ as a post or an event: the parser may add meaning, never lose entries.
 
 from __future__ import annotations
 
-import io
-from datetime import UTC, datetime
 from pathlib import Path
 
-import feedparser
 import pytest
 
+from bench.corpus_library import FOLDERS, corpus_files
 from scrapers import feed
-from scrapers.model import ParseContext, ParseResult, Source
+from scrapers.model import ParseResult
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "feeds"
-SOURCE = Source(
-    id="corpus", name="Corpus", organiser="Corpus", url="https://example.org/feed/", kind="feed"
-)
-# The corpus dates from 2002 onwards: a window of a thousand years either side keeps the
-# window filter out of a test about losing entries.
-CTX = ParseContext(now=datetime(2026, 1, 15, tzinfo=UTC), days_back=365_000, days_ahead=365_000)
+SPEC = FOLDERS["feeds"]
 
 
 @pytest.fixture(scope="module")
 def corpus() -> list[Path]:
-    if not CORPUS.is_dir():
-        pytest.skip(f"shared corpus not found at {CORPUS}")
-    files = sorted(p for p in CORPUS.iterdir() if p.is_file())
+    files = corpus_files("feeds")
+    if not files:
+        pytest.skip("shared corpus not found at ../shared/corpus/feeds")
     assert len(files) > 2000, "the feed corpus looks truncated"
     return files
 
@@ -39,9 +31,9 @@ def results(corpus: list[Path]) -> dict[str, tuple[int, ParseResult | BaseExcept
     out: dict[str, tuple[int, ParseResult | BaseException]] = {}
     for path in corpus:
         body = path.read_bytes()
-        expected = len(feedparser.parse(io.BytesIO(body)).entries)
+        expected = SPEC.library(body).found
         try:
-            out[path.name] = (expected, feed.parse(SOURCE, body, CTX))
+            out[path.name] = (expected, feed.parse(SPEC.source, body, SPEC.ctx))
         except Exception as exc:  # reported by name below, not as one opaque failure
             out[path.name] = (expected, exc)
     return out

@@ -6,57 +6,22 @@ plain icalendar can read events from.
 from __future__ import annotations
 
 import time
-import warnings
-from datetime import UTC, date, datetime
 from pathlib import Path
 
-import icalendar
 import pytest
-from icalendar.prop import vDDDTypes
 
+from bench.corpus_library import FOLDERS, corpus_files, could_be_in_window, icalendar_starts
 from scrapers.ical import parse
-from scrapers.ical_times import as_instant
-from scrapers.model import ParseContext, Source
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "ics"
-SOURCE = Source(id="corpus", name="Corpus", organiser="Corpus", url="file:corpus", kind="ical")
-# Corpus events are old: 1920 to 2070.
-WIDE = ParseContext(now=datetime(2020, 1, 1, tzinfo=UTC), days_back=36500, days_ahead=18250)
+SPEC = FOLDERS["ics"]
+SOURCE, WIDE = SPEC.source, SPEC.ctx
 
 
 def _files() -> list[Path]:
-    if not CORPUS.is_dir():
-        pytest.skip(f"no corpus at {CORPUS}")
-    return sorted(path for path in CORPUS.iterdir() if path.is_file())
-
-
-def _icalendar_starts(body: bytes) -> list[tuple[date, bool]] | None:
-    """(DTSTART, repeats) of each VEVENT plain icalendar reads, or None if it reads none."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            calendars = icalendar.Calendar.from_ical(body, multiple=True)
-    except Exception:
-        return None
-    found = []
-    for calendar in calendars:
-        for event in calendar.walk("VEVENT"):
-            start = event.get("DTSTART")
-            if isinstance(start, vDDDTypes) and isinstance(start.dt, date):
-                found.append((start.dt, "RRULE" in event or "RDATE" in event))
-    return found or None
-
-
-def _could_be_in_window(starts: list[tuple[date, bool]]) -> bool:
-    """Whether any of them can give an event in WIDE (a series may reach into it)."""
-    return any(repeats or WIDE.window_start <= _instant(start) <= WIDE.window_end
-               for start, repeats in starts)  # fmt: skip
-
-
-def _instant(start: date) -> datetime:
-    if isinstance(start, datetime) and start.tzinfo is None:
-        return start.replace(tzinfo=UTC)
-    return as_instant(start)
+    files = corpus_files("ics")
+    if not files:
+        pytest.skip("no corpus at ../shared/corpus/ics")
+    return files
 
 
 def test_corpus_never_raises_and_loses_no_file_icalendar_reads() -> None:
@@ -73,12 +38,12 @@ def test_corpus_never_raises_and_loses_no_file_icalendar_reads() -> None:
             with_events.append(path.name)
         if result.events or result.warnings:
             said_something.append(path.name)
-        starts = _icalendar_starts(body)
-        if starts is None:
+        starts = icalendar_starts(body)
+        if not starts:
             continue
         by_icalendar.append(path.name)
         if not result.events:
-            if _could_be_in_window(starts):
+            if could_be_in_window(starts, WIDE):
                 lost.append(f"{path.name}: {result.error or result.warnings or 'no events'}")
             else:
                 outside.append(path.name)
