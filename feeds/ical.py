@@ -80,7 +80,8 @@ def uid_for(source_id: str, source_uid: str) -> str:
     raw = f"{source_id}/{source_uid}"
     safe = _UID_UNSAFE.sub("_", raw)
     if safe != raw or len(safe) > _UID_MAX:
-        digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:12]
+        # surrogatepass: a lone surrogate (from a JSON "\\ud800" escape) still hashes.
+        digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:12]
         safe = f"{safe[:_UID_MAX]}-{digest}"
     return f"{safe}@convene"
 

@@ -75,6 +75,7 @@ _URL_DROPPED = re.compile("[\t\n\r]")
 _URL_TRIMMED = "".join(chr(c) for c in range(0x21))
 # Everything RFC 3986 allows in a URI, and "%" so existing escapes are kept as they are.
 _URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clean_url(url: str) -> str:
@@ -82,10 +83,12 @@ def clean_url(url: str) -> str:
 
     A URI cannot hold spaces, line breaks or non-ASCII characters (icalendar refuses
     a URL with a line break, which would fail the whole feed). They are removed or
-    percent-encoded (UTF-8) the way a browser does it when the link is followed.
+    percent-encoded (UTF-8) the way a browser does it when the link is followed, a lone
+    surrogate as U+FFFD.
     """
     text = _URL_DROPPED.sub("", url).strip(_URL_TRIMMED)
-    return quote(text, safe=_URL_SAFE)
+    # A lone surrogate has no UTF-8; a browser reads it as U+FFFD (WHATWG's USVString).
+    return quote(_SURROGATE.sub("\ufffd", text), safe=_URL_SAFE)
 
 
 _TEXT_SPECIALS = re.compile(r"\s*[,;]\s*")

@@ -107,6 +107,12 @@ def fold(line: str) -> str:
     return FOLD.join(chunks(line)) + CRLF
 
 
+def text_value(text: str) -> str:
+    """A TEXT value as icalendar writes it: escaped, then read back from UTF-8 with an
+    optional byte order mark (its to_unicode), which drops one leading U+FEFF."""
+    return escape_text(text).removeprefix("\ufeff")
+
+
 def utc_stamp(moment: datetime) -> str:
     utc = as_utc(moment)
     return f"{utc:%Y%m%dT%H%M%S}Z"
@@ -187,7 +193,7 @@ def vevent_text(stored: StoredEvent, now: datetime) -> VEventText:
     times, tzids = _time_lines(stored)
     head = [
         "BEGIN:VEVENT",
-        f"SUMMARY:{escape_text(display_title(event))}",
+        f"SUMMARY:{text_value(display_title(event))}",
         *times,
         f"DTSTAMP:{utc_stamp(now)}",
         f"UID:{vText(event_uid(event)).to_ical().decode()}",
@@ -204,7 +210,7 @@ def vevent_text(stored: StoredEvent, now: datetime) -> VEventText:
     tail.append(f"LAST-MODIFIED:{utc_stamp(stored.last_changed)}")
     where = location_text(event)
     if where:
-        tail.append(f"LOCATION:{escape_text(where)}")
+        tail.append(f"LOCATION:{text_value(where)}")
     organiser = param_text(clean_text(event.organiser or ""))
     if organiser:
         tail.append(_organizer(organiser))
@@ -213,7 +219,7 @@ def vevent_text(stored: StoredEvent, now: datetime) -> VEventText:
     if url:
         tail.append(f"URL:{url}")
     tail.append("END:VEVENT")
-    described = chunks("DESCRIPTION:" + escape_text(description_head(stored)))
+    described = chunks("DESCRIPTION:" + text_value(description_head(stored)))
     return VEventText(
         before="".join(fold(line) for line in head),
         done="".join(chunk + FOLD for chunk in described[:-1]),
@@ -237,7 +243,7 @@ def calendar_head(title: str, description: str) -> str:
         f"PRODID:{vText(PRODID).to_ical().decode()}",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
-        f"DESCRIPTION:{escape_text(description)}",
+        f"DESCRIPTION:{text_value(description)}",
         f"X-WR-CALDESC:{vText(plain_text(description)).to_ical().decode()}",
         f"NAME:{name}",
         f"X-WR-CALNAME:{name}",
