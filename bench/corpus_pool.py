@@ -40,14 +40,14 @@ class Settings:
     # machine's memory, so a blow-up is stopped long before it slows anything else.
     memory_mb: int = 1024
     workers: int = 2
-    targets: str | None = None  # a module adding TARGETS to the worker's
+    targets: str | None = None  # a module whose TARGETS the worker serves instead
     path: tuple[str, ...] = ()  # folders the worker imports from (PYTHONPATH)
     startup_seconds: float = 120.0
 
 
 @dataclass(frozen=True)
 class Job:
-    target: str  # "<folder>/ours", "<folder>/library", or one --targets adds
+    target: str  # "<folder>/ours", "<folder>/library", or one of Settings.targets
     path: Path
 
 
@@ -56,8 +56,9 @@ class Reply:
     outcome: str  # ok, raised, over-memory, hung, crashed
     result: dict[str, Any] | None = None
     detail: str | None = None
-    ms: float = 0.0
-    rss_mb: float | None = None
+    ms: float = 0.0  # on the clock
+    rss_mb: float | None = None  # the worker's peak resident memory during the job
+    cpu_ms: float = 0.0
 
 
 class _Gone(Exception):
@@ -101,7 +102,7 @@ class Worker:
         seconds = self._settings.seconds
         answer = self._line(seconds, 3 * seconds)
         return Reply(answer["outcome"], answer["result"], answer["detail"], answer["ms"],
-                     answer["rss_mb"])  # fmt: skip
+                     answer["rss_mb"], answer["cpu_ms"])  # fmt: skip
 
     def close(self) -> None:
         if self._process.poll() is None:

@@ -44,6 +44,11 @@ class FileRun:
     def lost(self) -> bool:
         return self.library_yields and not self.ours_yields
 
+    @property
+    def failed(self) -> bool:
+        """Ours raised, hung, ran out of memory or crashed, or needed its catch-all."""
+        return self.ours.outcome != "ok" or bool((self.ours.result or {}).get("last_resort"))
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -57,6 +62,7 @@ class Summary:
     last_resort: int  # errors made by a parser's catch-all from an exception
     lost: int
     ours_max_ms: float
+    ours_max_cpu_ms: float
     ours_max_rss_mb: float
     library_max_ms: float
     library_failed: int
@@ -89,6 +95,7 @@ def summarise(runs: Sequence[FileRun]) -> Summary:
         last_resort=sum(bool((reply.result or {}).get("last_resort")) for reply in ours),
         lost=sum(r.lost for r in runs),
         ours_max_ms=max(reply.ms for reply in ours),
+        ours_max_cpu_ms=max(reply.cpu_ms for reply in ours),
         ours_max_rss_mb=max(reply.rss_mb or 0.0 for reply in ours),
         library_max_ms=max(reply.ms for reply in library),
         library_failed=sum(reply.outcome != "ok" for reply in library),
@@ -109,16 +116,16 @@ def table(summaries: Sequence[Summary]) -> str:
     rows = [
         "| folder | files | ours yield | library yields | library finds | library clean "
         "| raised | caught by catch-all | hung | over-memory | crashed | lost | ours max ms "
-        "| ours max RSS MB | library max ms | library failed |",
-        "|---" * 16 + "|",
+        "| ours max CPU ms | ours max RSS MB | library max ms | library failed |",
+        "|---" * 17 + "|",
     ]
     for s in summaries:
         cells = [s.folder, s.files, _share(s.ours_yield, s.files),
                  _share(s.library_yield, s.files), s.library_found, s.library_clean,
                  s.outcomes["raised"], s.last_resort, s.outcomes["hung"],
                  s.outcomes["over-memory"], s.outcomes["crashed"], s.lost,
-                 f"{s.ours_max_ms:,.0f}", f"{s.ours_max_rss_mb:,.0f}", f"{s.library_max_ms:,.0f}",
-                 s.library_failed]  # fmt: skip
+                 f"{s.ours_max_ms:,.0f}", f"{s.ours_max_cpu_ms:,.0f}", f"{s.ours_max_rss_mb:,.0f}",
+                 f"{s.library_max_ms:,.0f}", s.library_failed]  # fmt: skip
         rows.append("| " + " | ".join(str(cell) for cell in cells) + " |")
     return "\n".join(rows)
 
@@ -131,8 +138,7 @@ def problems(runs: Sequence[FileRun]) -> list[str]:
     """One line per file where ours failed, needed its catch-all, or lost the library's."""
     lines = []
     for r in runs:
-        caught = (r.ours.result or {}).get("last_resort")
-        if r.ours.outcome != "ok" or caught or r.lost:
+        if r.failed or r.lost:
             why = r.ours.detail or (r.ours.result or {}).get("error") or "no events"
             lines.append(f"{r.folder.name}/{r.path.name}: {r.ours.outcome}: {why}")
     return lines

@@ -5,11 +5,12 @@
 
 Targets are "<folder>/ours" (Convene's parser for the folder, from scrapers.registry)
 and "<folder>/library" (the underlying library alone, bench/corpus_library.py);
---targets adds a module's TARGETS dict (the harness's own tests use it for targets that
-hang, crash or eat memory). The address space is capped with RLIMIT_AS before anything
-is imported, so a blow-up ends in MemoryError here instead of taking the machine; the
-parent enforces the time limit and restarts a worker that dies. Name lookups other than
-loopback fail, as in the tests: parsing a document must never reach for the network.
+--targets MODULE serves that module's TARGETS dict instead (the harness's own tests use
+it for targets that hang, crash or eat memory). The address space is capped with
+RLIMIT_AS before anything is imported, so a blow-up ends in MemoryError here instead of
+taking the machine; the parent enforces the time limit and restarts a worker that dies.
+Name lookups other than loopback fail, as in the tests: parsing a document must never
+reach for the network.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bench.corpus_library import Folder
-    from scrapers.model import Parser
+    from scrapers.model import ParseContext, Parser, Source
 
 Target = Callable[[bytes], dict[str, Any]]
 _HWM = re.compile(rb"VmHWM:\s+(\d+) kB")
@@ -55,7 +56,7 @@ def answer(target: Target, path: Path) -> dict[str, Any]:
     """Run one target on one file: its result, or how it failed, with time and peak RSS."""
     body = path.read_bytes()
     _reset_peak()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     reply: dict[str, Any] = {"outcome": "ok", "result": None, "detail": None}
     try:
         reply["result"] = target(body)
@@ -64,27 +65,31 @@ def answer(target: Target, path: Path) -> dict[str, Any]:
     except Exception as exc:
         reply.update(outcome="raised", detail=f"{type(exc).__name__}: {exc}"[:500])
     reply["ms"] = (time.perf_counter() - began) * 1000
+    reply["cpu_ms"] = (time.process_time() - cpu) * 1000
     reply["rss_mb"] = _peak_kb() / 1024
     return reply
 
 
-def _targets(extra: str | None) -> dict[str, Target]:
+def _targets(module: str | None) -> dict[str, Target]:
     # Imported here, after setrlimit, so the imports count against the cap too.
+    if module:
+        chosen: dict[str, Target] = importlib.import_module(module).TARGETS
+        return chosen
     from bench.corpus_library import FOLDERS
     from scrapers.registry import PARSERS
 
     targets: dict[str, Target] = {}
     for name, spec in FOLDERS.items():
-        targets[f"{name}/ours"] = ours(spec, PARSERS[spec.kind])
+        targets[f"{name}/ours"] = ours(spec.source, spec.ctx, PARSERS[spec.kind])
         targets[f"{name}/library"] = library(spec)
-    if extra:
-        targets.update(importlib.import_module(extra).TARGETS)
     return targets
 
 
-def ours(spec: Folder, parser: Parser) -> Target:
+def ours(source: Source, ctx: ParseContext, parser: Parser) -> Target:
+    """Our parser on the file: its counts, and its error if it gave one."""
+
     def run(body: bytes) -> dict[str, Any]:
-        result = parser(spec.source, body, spec.ctx)
+        result = parser(source, body, ctx)
         said = [result.error or "", *result.warnings]
         # The parsers' catch-alls turn any Exception, MemoryError included, into text.
         if any("MemoryError" in text for text in said):
@@ -137,7 +142,7 @@ def _say(message: dict[str, Any]) -> None:
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--memory-mb", type=int, default=1024, help="RLIMIT_AS, in MiB")
-    parser.add_argument("--targets", help="a module whose TARGETS dict adds targets")
+    parser.add_argument("--targets", help="a module whose TARGETS dict to serve instead")
     return parser.parse_args(argv)
 
 
