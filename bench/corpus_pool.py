@@ -108,7 +108,9 @@ class Worker:
         if self._process.poll() is None:
             self._process.kill()  # our own child, by its handle
         self._process.wait()
-        self._stderr.close()
+        for stream in (self._process.stdin, self._process.stdout, self._stderr):
+            if stream:
+                stream.close()
 
     def _line(self, cpu_seconds: float, wall_seconds: float) -> dict[str, Any]:
         began, cpu_before = time.monotonic(), self._cpu()

@@ -109,11 +109,12 @@ TARGETS = {
 """
 
 
-def _hostile_run(tmp_path: Path, names: Sequence[str]) -> list[Reply]:
+def _hostile_run(tmp_path: Path, names: Sequence[str], memory_mb: int = 1024) -> list[Reply]:
     (tmp_path / "hostile_targets.py").write_text(HOSTILE, encoding="utf-8")
     document = tmp_path / "document.txt"
     document.write_bytes(b"not a number")
-    settings = Settings(seconds=1.0, workers=1, targets="hostile_targets", path=(str(tmp_path),))
+    targets, path = "hostile_targets", (str(tmp_path),)
+    settings = Settings(seconds=1.0, memory_mb=memory_mb, workers=1, targets=targets, path=path)
     return run([Job(name, document) for name in names], settings)
 
 
@@ -137,6 +138,9 @@ def test_the_harness_catches_hangs_crashes_and_memory_blowups(tmp_path: Path) ->
         "ValueError: invalid literal for int() with base 10: b'not a number'"
     )
     assert elapsed < 60  # each hang costs its limit, not the run
+    # The cap is what stops the blow-up: above 4 GiB the same target gets its memory.
+    roomy = _hostile_run(tmp_path, ["balloon"], memory_mb=8192)[0]
+    assert (roomy.outcome, roomy.result) == ("ok", {"held_mb": 4096})
 
 
 def test_the_harness_carries_on_with_a_fresh_worker_after_each_failure(tmp_path: Path) -> None:
