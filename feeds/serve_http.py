@@ -147,7 +147,10 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Length", str(info.st_size))
             self.end_headers()
             if not (fresh or head):
-                shutil.copyfileobj(handle, self.wfile, CHUNK)
+                try:
+                    shutil.copyfileobj(handle, self.wfile, CHUNK)
+                except ConnectionError:  # the client went away mid-file: nothing to tell
+                    self.close_connection = True
 
     def _common(self, content_type: str) -> None:
         self.send_header("Content-Type", content_type)
@@ -231,6 +234,14 @@ class Server(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         self.config = config
         super().__init__(address, Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A dropped connection is one plain line; anything else is a bug, with its trace."""
+        problem = sys.exc_info()[1]
+        if isinstance(problem, ConnectionError | TimeoutError):
+            print(f"{client_address[0]}: connection dropped ({problem})", file=sys.stderr)
+        else:
+            super().handle_error(request, client_address)
 
 
 def make_server(host: str, port: int, config: ServeConfig) -> Server:

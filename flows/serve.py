@@ -67,7 +67,10 @@ class SubprocessRefresher:
             busy = lock_taken(self._db)
             if busy is not None:
                 return Started(False, busy.message)
-            child = subprocess.Popen(self._command, stdin=subprocess.DEVNULL)
+            try:
+                child = subprocess.Popen(self._command, stdin=subprocess.DEVNULL)
+            except OSError as exc:
+                return Started(False, f"could not start a refresh: {exc}")
             self._child = child
             self._last = {"pid": child.pid, "started_at": _now()}
         threading.Thread(target=self._wait, args=(child,), daemon=True).start()

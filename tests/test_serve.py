@@ -231,6 +231,20 @@ def test_calendar_apps_polling_get_304_until_the_feed_changes(public: Path, port
     assert changed.status == 200 and b"X-NEW" in changed.body
 
 
+def test_a_client_that_hangs_up_mid_file_is_one_plain_log_line(
+    public: Path, port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (public / "big.ics").write_bytes(b"X" * (32 * 1024 * 1024))
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        sock.sendall(b"GET /big.ics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert sock.recv(100).startswith(b"HTTP/1.1 200")
+    time.sleep(0.5)
+    assert raw(port, "/all.ics").status == 200  # still serving
+    log = capsys.readouterr().err
+    assert "Traceback" not in log and '"GET /big.ics HTTP/1.1" 200' in log
+
+
 def test_only_get_and_head_for_files(public: Path, port: int) -> None:
     for method in ("PUT", "DELETE", "POST", "PATCH", "OPTIONS"):
         answer = raw(port, "/all.ics", method=method)
