@@ -43,7 +43,7 @@ _OK = ", ".join(f"'{status}'" for status in sorted(SUCCESS))
 class Check:
     """Rows that break one promise: `sql` gives one text per offending row (its name)."""
 
-    says: str  # what the rows are, after their count: "listings whose source is unknown"
+    says: str  # what the rows are, before their count: "listings whose source is unknown"
     sql: str
 
 
@@ -201,4 +201,4 @@ def _run(con: duckdb.DuckDBPyConnection, check: Check) -> list[str]:
         return []
     shown = ", ".join(str(e) for e in examples)
     more = ", ..." if count > len(examples) else ""
-    return [f"{count} {check.says} (e.g. {shown}{more})"]
+    return [f"{check.says}: {count} (e.g. {shown}{more})"]
