@@ -38,7 +38,8 @@ def sanitise_html(fragment: str) -> str:
         clean_text(fragment),
         tags=set(TAGS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
-        attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
+        # "*": none on every tag; without it nh3 keeps ammonia's lang and title on all.
+        attributes={"*": set(), **{tag: set(names) for tag, names in ATTRIBUTES.items()}},
         url_schemes=set(URL_SCHEMES),
         link_rel=LINK_REL,
         strip_comments=True,

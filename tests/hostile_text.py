@@ -1,5 +1,5 @@
-"""Hypothesis strategies for text a hostile or broken source can send, shared by the
-property tests of the writers (tests/test_properties_ics.py, tests/test_properties_rss.py).
+"""Hypothesis strategies for text a hostile or broken source can send, and events made
+of it, shared by the writers' property tests (tests/test_properties_ics.py and _rss.py).
 
 `clean` is the feeds' documented text rule, written here independently of
 feeds.ical.clean_text (character classes from unicodedata, one pass) so that a property
@@ -12,9 +12,12 @@ import unicodedata
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+from feeds_factory import make_stored
 from hypothesis import strategies as st
 
 from scrapers.model import Event, Location, Status
+from scrapers.vocab import PROFESSIONS
+from warehouse.records import Label, StoredEvent
 
 # Line breaks, every kind of control, the TEXT specials and fold-hostile characters.
 PIECES = [
@@ -148,3 +151,24 @@ def event_lists(most: int = 3) -> st.SearchStrategy[list[Event]]:
     return st.integers(0, most).flatmap(
         lambda count: st.tuples(*(events(n) for n in range(count))).map(list)
     )
+
+
+PROFESSION_SETS = st.lists(st.sampled_from(sorted(PROFESSIONS)), max_size=2, unique=True)
+LISTINGS = st.lists(st.tuples(hostile_text(4), maybe_text(3)), max_size=2)
+
+
+@st.composite
+def stored_lists(draw: st.DrawFn) -> list[StoredEvent]:
+    """Up to three stored events of event_lists, each with a hostile source name,
+    other listings and classifier reason (it ends DESCRIPTION), in start order."""
+    return [
+        make_stored(
+            event,
+            source_name=draw(hostile_text(4)),
+            professions=tuple(draw(PROFESSION_SETS)),
+            also_listed=tuple(draw(LISTINGS)),
+            labels=(Label("region", "london", "place", draw(hostile_text(3))),),
+            sequence=draw(st.integers(0, 5)),
+        )
+        for event in draw(event_lists())
+    ]

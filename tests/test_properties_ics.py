@@ -34,17 +34,15 @@ from typing import Any
 
 import pytest
 from feeds_factory import FIRST_SEEN, NOW, make_stored
-from hostile_text import PREFIX, clean, event_lists, hostile_text, maybe_text
+from hostile_text import PREFIX, clean, stored_lists
 from hypothesis import example, given
-from hypothesis import strategies as st
 from icalendar import Calendar, Component
 
 from feeds.cached import Cache
 from feeds.ical import render_ics, sort_key
 from feeds.specs import FeedSpec, explain, keyed_spec
 from scrapers.model import Event, Location
-from scrapers.vocab import PROFESSIONS
-from warehouse.records import Label, StoredEvent
+from warehouse.records import StoredEvent
 
 SPEC = keyed_spec("region", "london")
 JS = Path(__file__).parent / "js"
@@ -136,25 +134,6 @@ def expected_properties(stored: StoredEvent) -> set[str]:
 
 
 # --- the feeds ------------------------------------------------------------------------
-
-
-PROFESSION_SETS = st.lists(st.sampled_from(sorted(PROFESSIONS)), max_size=2, unique=True)
-LISTINGS = st.lists(st.tuples(hostile_text(4), maybe_text(3)), max_size=2)
-
-
-@st.composite
-def stored_lists(draw: st.DrawFn) -> list[StoredEvent]:
-    return [
-        make_stored(
-            event,
-            source_name=draw(hostile_text(4)),
-            professions=tuple(draw(PROFESSION_SETS)),
-            also_listed=tuple(draw(LISTINGS)),
-            labels=(Label("region", "london", "place", draw(hostile_text(3))),),
-            sequence=draw(st.integers(0, 5)),
-        )
-        for event in draw(event_lists())
-    ]
 
 
 def _render(stored: list[StoredEvent]) -> bytes:
