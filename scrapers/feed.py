@@ -38,6 +38,10 @@ TITLE_LIMIT = 100
 SUMMARY_LIMIT = 1000
 DESCRIPTION_LIMIT = 5000
 _STATUS = re.compile(r"^\W*(cancel+ed|postponed)\b", re.I)
+# A numeric character reference to no character: a surrogate (half of an emoji written
+# as two UTF-16 references) or past U+10FFFF. feedparser's loose parser raises on one
+# (its issue 591), which cost the whole feed.
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 
 Entry = Mapping[str, Any]
 
@@ -50,7 +54,7 @@ def parse(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
 
 
 def _parse(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
-    parsed = feedparser.parse(io.BytesIO(body))
+    parsed = feedparser.parse(io.BytesIO(_charrefs(body)))
     # Plain dicts: FeedParserDict answers some missing keys from others (with a
     # DeprecationWarning), which would blur "published" and "updated".
     entries: list[Entry] = [dict(e) for e in parsed.get("entries") or [] if isinstance(e, Mapping)]
@@ -75,6 +79,19 @@ def _parse(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
         elif _in_window(item, ctx):
             events.append(item)
     return ParseResult(events=tuple(events), posts=tuple(posts), warnings=tuple(warnings))
+
+
+def _charrefs(body: bytes) -> bytes:
+    """The body with references to no character as U+FFFD, as a browser reads them."""
+    return _CHARREF.sub(_charref, body) if b"&#" in body else body
+
+
+def _charref(match: re.Match[bytes]) -> bytes:
+    digits, base = (match.group(1), 16) if match.group(1) else (match.group(2), 10)
+    digits = digits.lstrip(b"0")
+    # Long enough to be past U+10FFFF whatever it says (and int() refuses 4,300 digits).
+    code = int(digits or b"0", base) if len(digits) <= 8 else 0x110000
+    return b"&#xFFFD;" if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else match.group(0)
 
 
 def _item(

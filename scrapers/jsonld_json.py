@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from scrapers.json_text import without_lone_surrogates
+
 _COMMENT_WITHOUT_JSON = re.compile(r"<!--(?:(?!-->)[^{\[])*-->")
 _COMMENT_MARKERS = re.compile(r"<!--|-->")
 _CDATA = re.compile(r"(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>")
@@ -45,7 +47,7 @@ def load_block(raw: str, number: int) -> tuple[list[Any], str | None]:
     if not text:
         return [], None
     try:
-        return [json.loads(text)], None
+        return [json.loads(without_lone_surrogates(text))], None
     except (ValueError, RecursionError) as exc:
         problem = _describe(exc)
     fixes: list[str] = []
@@ -69,6 +71,7 @@ def load_block(raw: str, number: int) -> tuple[list[Any], str | None]:
 def _values(text: str) -> list[Any] | None:
     """Every JSON value in text, one after another; None unless all of it reads."""
     decoder = json.JSONDecoder(strict=False)  # raw tabs and line breaks inside strings
+    text = without_lone_surrogates(text)
     values: list[Any] = []
     position = 0
     try:

@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scrapers.feed_text import attendance, plain_text
+from scrapers.json_text import without_lone_surrogates
 from scrapers.model import Event, Location, ParseContext, ParseResult, Source, Status
 from scrapers.places import find_postcode
 
@@ -67,7 +68,7 @@ def _parse(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
 
 def _load(body: bytes, warnings: list[str]) -> dict[str, Any] | str:
     """The decoded response, or the error to report."""
-    text = body.decode("utf-8-sig", errors="replace").strip()
+    text = without_lone_surrogates(body.decode("utf-8-sig", errors="replace").strip())
     if "\ufffd" in text:
         warnings.append("the response is not valid UTF-8; unreadable bytes were replaced")
     if not text:
@@ -121,8 +122,9 @@ def _zone(name: str) -> tuple[tzinfo, str | None] | None:
         hours, part = int(offset.group(2)), offset.group(4) or "0"
         # WordPress writes half hours as decimals ("UTC+5.5"); "UTC+5:30" means minutes.
         minutes = int(part) if offset.group(3) == ":" else round(float(f"0.{part}") * 60)
-        sign = -1 if offset.group(1) == "-" else 1
-        return timezone(sign * timedelta(hours=hours, minutes=minutes)), None
+        shift = (-1 if offset.group(1) == "-" else 1) * timedelta(hours=hours, minutes=minutes)
+        # "UTC-99" is no offset: unknown, like a zone name no one knows.
+        return (timezone(shift), None) if abs(shift) < timedelta(hours=24) else None
     try:
         return ZoneInfo(name), name
     except (ZoneInfoNotFoundError, ValueError):
