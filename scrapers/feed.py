@@ -3,8 +3,9 @@
 
 Pure: bytes in, ParseResult out, never raises for bad input. feedparser is handed a
 byte stream, never the bytes themselves: given a str or bytes it may treat them as a
-URL to fetch or a path to open. It drops every DOCTYPE entity that is not a plain
-string and turns off external entities, so nothing outside the body is ever read.
+URL to fetch or a path to open. It turns off external entities, so nothing outside
+the body is ever read; the DOCTYPE, whose plain-text entities feedparser would expand
+without limit, is cut out first (scrapers.feed_doctype).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from scrapers.feed_doctype import without_doctype
 from scrapers.feed_errors import describe_bozo, not_a_feed
 from scrapers.feed_events import (
     Vocabulary,
@@ -54,14 +56,17 @@ def parse(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
 
 
 def _parse(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
-    parsed = feedparser.parse(io.BytesIO(_charrefs(body)))
+    cut = without_doctype(body)
+    if isinstance(cut, str):
+        return ParseResult(error=cut)
+    parsed = feedparser.parse(io.BytesIO(_charrefs(cut[0])))
     # Plain dicts: FeedParserDict answers some missing keys from others (with a
     # DeprecationWarning), which would blur "published" and "updated".
     entries: list[Entry] = [dict(e) for e in parsed.get("entries") or [] if isinstance(e, Mapping)]
     bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if not entries and not parsed.get("version"):
         return ParseResult(error=not_a_feed(body, parsed, source.url, bozo))
-    warnings: list[str] = []
+    warnings = [cut[1]] if cut[1] else []
     if bozo is not None:
         warnings.append(describe_bozo(bozo, parsed.get("encoding")))
     zone = source_zone(source, warnings)

@@ -2,35 +2,28 @@
 
 recurring_ical_events asks dateutil for every date between DTSTART and the end of the
 span it is given, so a daily event over a wide window would cost tens of thousands
-of occurrences. The window is walked in steps that each hold a fraction of
-MAX_OCCURRENCES occurrences of the series' densest rule, and the walk stops once that
-many are found.
+of occurrences. The span asked for ends where the rules reach the cap
+(ParseContext.max_occurrences), found with dateutil's lazy iteration. A series that
+began long before the window is first moved up to it (scrapers.ical_rebase), so
+dateutil never walks from 1970.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import takewhile
 
 import recurring_ical_events
 from icalendar import Calendar, Component
-from icalendar.prop import vDDDTypes, vRecur
+from icalendar.prop import vDDDTypes
+from recurring_ical_events.util import convert_to_datetime
 
-from scrapers.ical_checks import rules
-from scrapers.ical_fields import first
+from scrapers.ical_rebase import rebase
 from scrapers.ical_series import Series, label
 from scrapers.ical_times import as_instant, instant_key, moment
 from scrapers.model import ParseContext
-
-# Also a production guard: a daily event left running for years is fine, but nothing
-# a person attends happens more than a thousand times in one window.
-MAX_OCCURRENCES = 1000
-_DAYS = {"YEARLY": 366.0, "MONTHLY": 31.0, "WEEKLY": 7.0, "DAILY": 1.0, "HOURLY": 1 / 24}
-_DAYS |= {"MINUTELY": 1 / 1440, "SECONDLY": 1 / 86400}
-_BY = ("BYMONTH", "BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY", "BYHOUR", "BYMINUTE")
-# BYDAY in a monthly or yearly rule means every such weekday of the month or year.
-_WEEKS_IN = {"MONTHLY": 5, "YEARLY": 53}
 
 
 @dataclass(frozen=True)
@@ -85,10 +78,13 @@ def expand(series: Series, ctx: ParseContext) -> tuple[list[Occurrence], list[st
     """Occurrences overlapping the window in start order, and what went wrong on the way."""
     if not series.recurring:
         return _single(series.components[0], ctx), []
+    master = next((c for c in series.components if "RECURRENCE-ID" not in c), None)
     try:
-        return _recurring(series.components, ctx)
+        components, refused = rebase(series.components, ctx)
+        if refused and master is not None:
+            return _single(master, ctx), [f"{label(master)}: {refused}"]
+        return _recurring(components, ctx)
     except Exception as exc:  # recurring_ical_events raises many kinds on odd rules
-        master = next((c for c in series.components if "RECURRENCE-ID" not in c), None)
         if master is None:
             raise
         why = f"{type(exc).__name__}: {' '.join(str(exc).split())[:120]}"
@@ -128,56 +124,50 @@ def _recurring(
     for component in components:
         calendar.add_component(component)
     query = recurring_ical_events.CalendarQuery(calendar, components=[_SELECT])
-    base = step = _step(components)
+    cap = ctx.max_occurrences
     found: dict[str, Occurrence] = {}
-    start = _walk_from(components, ctx)
-    while start < ctx.window_end and len(found) <= MAX_OCCURRENCES:
-        stop = ctx.window_end if ctx.window_end - start <= step else start + step
-        before = len(found)
+    start = ctx.window_start
+    while start < ctx.window_end and len(found) <= cap:
+        # EXDATEs take dates away, so a span can hold fewer occurrences than rule dates;
+        # a quarter of the cap at least keeps such spans few.
+        stop = _stop(query, start, ctx.window_end, max(cap + 1 - len(found), cap // 4, 1))
         for occurrence in query.between(start, stop):
-            # Occurrences spanning two steps come back twice; their slot tells them apart.
+            # An occurrence running across two spans comes back twice: its slot tells.
             found.setdefault(instant_key(occurrence.slot), occurrence)
-        # Past the last occurrence (COUNT, UNTIL) or in a gap, stride out; where
-        # occurrences are, keep the step that holds a bounded number of them.
-        step = base if len(found) > before else min(step, timedelta.max / 4) * 2
         start = stop
     ordered = sorted(found.values(), key=lambda occurrence: as_instant(occurrence.start))
-    if len(ordered) <= MAX_OCCURRENCES:
+    if len(ordered) <= cap:
         return ordered, []
-    note = f"{label(components[0])}: more than {MAX_OCCURRENCES} occurrences; kept the first"
-    return ordered[:MAX_OCCURRENCES], [note]
+    note = f"{label(components[0])}: more than {cap} occurrences; kept the first"
+    return ordered[:cap], [note]
 
 
-def _walk_from(components: Sequence[Component], ctx: ParseContext) -> datetime:
-    """Nothing repeats before its DTSTART, so the walk can begin there (RDATEs aside)."""
-    starts = [moment(component, "DTSTART") for component in components]
-    if any("RDATE" in component for component in components) or None in starts:
-        return ctx.window_start
-    earliest = min(as_instant(start) for start in starts if start is not None)
-    return max(ctx.window_start, earliest - timedelta(days=1))
+def _stop(
+    query: recurring_ical_events.CalendarQuery, start: datetime, end: datetime, wanted: int
+) -> datetime:
+    """Just past the wanted-th date the rules give from start, or end if they give fewer.
 
-
-def _step(components: Sequence[Component]) -> timedelta:
-    """A span holding a quarter of MAX_OCCURRENCES occurrences of the densest rule.
-
-    Every step costs dateutil a walk from DTSTART, so steps are not made tiny; a
-    quarter keeps the occurrences made past the cap to about a quarter of it.
+    recurring_ical_events makes every occurrence in the span it is asked for, and a rule
+    with an occurrence a second gives 31 million a year, so the span is cut where the
+    cap is reached. dateutil's xafter is lazy: a gap in the rule (BYMONTH, say) costs it
+    a step a day, not an occurrence a second.
     """
-    found = [_period_days(rule) for component in components for rule in rules(component)]
-    periods = [period for period in found if period is not None]
-    if not periods:
-        return timedelta.max
-    return max(timedelta(days=min(periods) * MAX_OCCURRENCES / 4), timedelta(hours=1))
+    dates: list[datetime] = []
+    for series in query.series:
+        recurrence = series.recurrence
+        zone = getattr(recurrence, "tzinfo", None)
+        low, high = convert_to_datetime(start, zone), convert_to_datetime(end, zone)
+        for rule in getattr(recurrence, "rrules", ()):
+            dates += _until(rule.xafter(low, wanted, inc=True), high)
+    # DTSTART is also an RDATE of recurring_ical_events' rule set: count each date once.
+    ordered = sorted(set(dates))
+    if len(ordered) < wanted:
+        return end
+    last = ordered[wanted - 1]
+    # Floating and all-day series are walked in naive wall time, read as start's zone.
+    last = last if last.tzinfo is not None else last.replace(tzinfo=start.tzinfo)
+    return min(end, last + timedelta(seconds=1))
 
 
-def _period_days(rule: vRecur) -> float | None:
-    """Days per occurrence, erring towards too few so a step never holds far too many."""
-    freq = str(first(rule.get("FREQ")) or "").upper()
-    interval = first(rule.get("INTERVAL"))
-    if freq not in _DAYS:
-        return None
-    days = _DAYS[freq] * (interval if isinstance(interval, int) and interval > 0 else 1)
-    spread = _WEEKS_IN.get(freq, 1) if rule.get("BYDAY") else 1
-    for key in _BY:
-        spread *= max(len(rule.get(key) or ()), 1)
-    return days / spread
+def _until(dates: Iterable[datetime], high: datetime) -> list[datetime]:
+    return list(takewhile(lambda when: when <= high, dates))

@@ -110,11 +110,14 @@ class ParseResult:
 
 @dataclass(frozen=True)
 class ParseContext:
-    """What a parser needs besides the bytes: the clock and the expansion horizon."""
+    """What a parser needs besides the bytes: the clock and the expansion bounds."""
 
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     days_ahead: int = 365
     days_back: int = 30
+    # Occurrences of one recurring event kept in the window. Also a guard: a daily event
+    # for a year is 365, and nothing a person attends happens more often than that.
+    max_occurrences: int = 500
 
     @property
     def window_start(self) -> datetime:

@@ -17,7 +17,6 @@ from expected import check, snapshot
 from icalendar import Event as VEvent
 
 from scrapers.ical import parse
-from scrapers.ical_expand import MAX_OCCURRENCES
 from scrapers.ical_fields import attendance, find_postcode, location
 from scrapers.model import Event, ParseContext, ParseResult, Source
 
@@ -283,10 +282,12 @@ def test_a_daily_event_over_a_wide_window_is_capped() -> None:
     daily = "UID:daily\nDTSTART:20000103T090000Z\nRRULE:FREQ=DAILY\nSUMMARY:Stand-up"
     wide = ParseContext(now=datetime(2020, 1, 1, tzinfo=UTC), days_back=36500, days_ahead=18250)
     result = parse(SOURCE, calendar(daily), wide)
-    assert len(result.events) == MAX_OCCURRENCES
+    cap = wide.max_occurrences
+    assert len(result.events) == cap
     assert result.events[0].start == datetime(2000, 1, 3, 9, 0, tzinfo=UTC)
+    assert result.events[-1].start == datetime(2000, 1, 3, 9, 0, tzinfo=UTC) + timedelta(cap - 1)
     assert result.warnings == (
-        f"event 'Stand-up' (UID daily): more than {MAX_OCCURRENCES} occurrences; kept the first",
+        f"event 'Stand-up' (UID daily): more than {cap} occurrences; kept the first",
     )
 
 
