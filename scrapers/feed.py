@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
 import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urljoin, urlsplit
-
-import feedparser
 
 from scrapers.feed_doctype import without_doctype
 from scrapers.feed_errors import describe_bozo, not_a_feed
@@ -32,6 +29,7 @@ from scrapers.feed_events import (
     read_moment,
     vocabularies,
 )
+from scrapers.feed_read import read_feed
 from scrapers.feed_text import attendance, plain_text
 from scrapers.model import Event, Location, ParseContext, ParseResult, Post, Source, Status
 from scrapers.places import find_postcode, source_zone
@@ -40,10 +38,6 @@ TITLE_LIMIT = 100
 SUMMARY_LIMIT = 1000
 DESCRIPTION_LIMIT = 5000
 _STATUS = re.compile(r"^\W*(cancel+ed|postponed)\b", re.I)
-# A numeric character reference to no character: a surrogate (half of an emoji written
-# as two UTF-16 references) or past U+10FFFF. feedparser's loose parser raises on one
-# (its issue 591), which cost the whole feed.
-_CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 
 Entry = Mapping[str, Any]
 
@@ -59,14 +53,14 @@ def _parse(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
     cut = without_doctype(body)
     if isinstance(cut, str):
         return ParseResult(error=cut)
-    parsed = feedparser.parse(io.BytesIO(_charrefs(cut[0])))
+    warnings = [cut[1]] if cut[1] else []
+    parsed = read_feed(cut[0], warnings)
     # Plain dicts: FeedParserDict answers some missing keys from others (with a
     # DeprecationWarning), which would blur "published" and "updated".
     entries: list[Entry] = [dict(e) for e in parsed.get("entries") or [] if isinstance(e, Mapping)]
     bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if not entries and not parsed.get("version"):
         return ParseResult(error=not_a_feed(body, parsed, source.url, bozo))
-    warnings = [cut[1]] if cut[1] else []
     if bozo is not None:
         warnings.append(describe_bozo(bozo, parsed.get("encoding")))
     zone = source_zone(source, warnings)
@@ -84,19 +78,6 @@ def _parse(source: Source, body: bytes, ctx: ParseContext) -> ParseResult:
         elif _in_window(item, ctx):
             events.append(item)
     return ParseResult(events=tuple(events), posts=tuple(posts), warnings=tuple(warnings))
-
-
-def _charrefs(body: bytes) -> bytes:
-    """The body with references to no character as U+FFFD, as a browser reads them."""
-    return _CHARREF.sub(_charref, body) if b"&#" in body else body
-
-
-def _charref(match: re.Match[bytes]) -> bytes:
-    digits, base = (match.group(1), 16) if match.group(1) else (match.group(2), 10)
-    digits = digits.lstrip(b"0")
-    # Long enough to be past U+10FFFF whatever it says (and int() refuses 4,300 digits).
-    code = int(digits or b"0", base) if len(digits) <= 8 else 0x110000
-    return b"&#xFFFD;" if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else match.group(0)
 
 
 def _item(

@@ -98,7 +98,8 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def check(kind: str, body: bytes) -> ParseResult:
+def read(kind: str, body: bytes) -> ParseResult:
+    """The parser's result, after checking it holds what every result must."""
     result = PARSERS[kind](SOURCES[kind], body, CTX)
     assert isinstance(result, ParseResult)
     for said in (result.error, *result.warnings):
@@ -109,9 +110,14 @@ def check(kind: str, body: bytes) -> ParseResult:
         assert found.end is None or found.end.utcoffset() is not None
     for text in _strings(result):
         text.encode("utf-8")  # UnicodeEncodeError for a lone surrogate
-    # How deep the draws reach (pytest --hypothesis-show-statistics).
-    event("error" if result.error else "events" if result.events else "no events")
     return result
+
+
+def check(kind: str, body: bytes) -> None:
+    """read(), in a property: how deep the draws reach is in the statistics
+    (pytest --hypothesis-show-statistics)."""
+    result = read(kind, body)
+    event("error" if result.error else "events" if result.events else "no events")
 
 
 # --- random bytes ------------------------------------------------------------------------
@@ -324,8 +330,25 @@ def feeds(draw: st.DrawFn) -> bytes:
 # References to no character: feedparser's loose parser raised (its issue 591).
 @example(b"<rss><channel><item><title>&#xD800;&#55357;&#56832;&#x110000;&#99999999999;</title>"
          b"<description>&#1114112;</description></item></channel></rss>")  # fmt: skip
+# A <category> closed by </title>: feedparser's lenient parser raised KeyError: 'tags'.
+@example(b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>T</title><category>0</title>'
+         b"<item><title>extra</title></item></category></entry></feed>")  # fmt: skip
 def test_near_valid_feeds_never_escape_the_feed_parser(body: bytes) -> None:
     check("feed", body)
+
+
+def test_broken_markup_feedparser_raises_on_still_gives_the_feeds_events() -> None:
+    entry = "<entry><title>T</title><ev:startdate>2026-12-01T10:00Z</ev:startdate>"
+    head = f'<feed xmlns="http://www.w3.org/2005/Atom" {FEED_SPACES}>{entry}'
+    broken = read(
+        "feed", f"{head}<category>0</title><item></item></category></entry></feed>".encode()
+    )
+    assert [event.title for event in broken.events] == ["T"]
+    assert any("lxml repaired the markup" in said for said in broken.warnings)
+    refs = read(
+        "feed", f"{head}<summary>&#55357;&#56832;&#x110000;</summary></entry></feed>".encode()
+    )
+    assert [event.description for event in refs.events] == ["\ufffd\ufffd\ufffd"]
 
 
 # --- JSON-LD -------------------------------------------------------------------------------

@@ -71,13 +71,15 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 
 @dataclass(frozen=True)
 class Item:
-    """What one <item> must say: its title, link, categories and paragraphs (None: the
-    paragraph is not text from the source, so any text is accepted)."""
+    """What one <item> must say: its title, link, categories, paragraphs (None: the
+    paragraph is not text from the source, so any text is accepted) and the links in its
+    last paragraph (who listed it or posted it)."""
 
     title: str
     link: str | None
     categories: list[str]
     paragraphs: list[str | None]
+    credits: list[str]
 
 
 # --- what the documented rules say -------------------------------------------------------
@@ -115,6 +117,12 @@ def listed_by(stored: StoredEvent) -> str:
     return "Listed by: " + ", ".join(clean(name) for name in names)
 
 
+def listing_links(stored: StoredEvent) -> list[str]:
+    """The web addresses of the listings, linked from their names."""
+    urls = [stored.event.url, *(url for _, url in stored.also_listed)]
+    return [link for link in map(web_link, urls) if link]
+
+
 def blocks(text: str | None) -> list[str]:
     body = clean(text or "").strip()
     return body.split("\n\n") if body else []
@@ -129,6 +137,7 @@ def event_item(stored: StoredEvent) -> Item:
         link=web_link(event.url),
         categories=[PROFESSIONS[slug] for slug in stored.professions],
         paragraphs=[*paragraphs, listed_by(stored)],
+        credits=listing_links(stored),
     )
 
 
@@ -187,6 +196,7 @@ def check_document(raw: bytes, items: list[Item]) -> None:
         assert [child.tag for child in root] == ["p"] * len(item.paragraphs)
         for got, wanted in zip(paragraphs, item.paragraphs, strict=True):
             assert wanted is None or got == wanted
+        assert [a.get("href") for a in root[-1].iter("a")] == item.credits
 
 
 # --- the event feeds ---------------------------------------------------------------------
@@ -253,6 +263,7 @@ def change_item(change: Change) -> Item:
         link=web_link(event.url),
         categories=[PROFESSIONS[slug] for slug in change.entry.professions],
         paragraphs=[*paragraphs, listed_by(change.entry)],
+        credits=listing_links(change.entry),
     )
 
 
@@ -297,6 +308,7 @@ def post_item(post: NewsPost) -> Item:
         link=web_link(post.url),
         categories=[PROFESSIONS[slug] for slug in post.professions],
         paragraphs=[*paragraphs, byline],
+        credits=[link for link in [web_link(post.url)] if link],
     )
 
 
