@@ -32,8 +32,8 @@ _DOCTYPE = re.compile(
 # every "<!ENTITY" before it, in comments too.
 _ELEMENT = re.compile(rb"<\w")
 _ENTITY = re.compile(rb"<!\s*ENTITY", re.I)
-# Each cut removes one DOCTYPE, or one stretch up to the root element; no real feed
-# needs more than one.
+# Each cut removes one DOCTYPE, or the "<!" of every entity declaration left before the
+# root element; no real feed needs more than one.
 _CUTS = 8
 IGNORED = (
     "the feed's DOCTYPE declares entities of its own; it was left out, so references to "
@@ -77,11 +77,12 @@ def _cut(data: bytes) -> tuple[bytes | None, bool]:
             data = data[:at] + data[end:]
             continue
         root = _element(data, 0)
-        hidden = _ENTITY.search(data, 0, root)
-        if hidden is None:
+        if not _ENTITY.search(data, 0, root):
             return data, declared
+        # In a comment, or loose before the root: only feedparser's own search would
+        # take it for a declaration, so it loses its "<!" and stays as text.
         declared = True
-        data = data[: hidden.start()] + data[root:]
+        data = _ENTITY.sub(b"ENTITY", data[:root]) + data[root:]
     return None, declared
 
 
