@@ -263,8 +263,9 @@ def main() -> None:
     app()
 
 
+# Each module below adds its commands to `app` when imported.
 import flows.cli_check  # noqa: E402  (adds `convene check`)
 import flows.cli_parse  # noqa: E402  (adds `convene parse`)
-import flows.cli_shard  # noqa: E402, F401  (adds `convene fetch` and `convene merge`)
-from flows import cli_analysis  # noqa: E402, F401  (adds `convene stats` and `convene export`)
+import flows.cli_shard  # noqa: E402  (adds `convene fetch` and `convene merge`)
 import flows.serve  # noqa: E402, F401  (adds `convene serve`)
+from flows import cli_analysis  # noqa: E402, F401  (adds `convene stats` and `convene export`)
