@@ -150,7 +150,10 @@ def _stop(
     recurring_ical_events makes every occurrence in the span it is asked for, and a rule
     with an occurrence a second gives 31 million a year, so the span is cut where the
     cap is reached. dateutil's xafter is lazy: a gap in the rule (BYMONTH, say) costs it
-    a step a day, not an occurrence a second.
+    a step a day, not an occurrence a second. The rules are the library's own
+    (series.recurrence.rrules: its set of RDATEs and DTSTART, then each RRULE), so they
+    count what it will make; were those attributes renamed, every span would be the
+    whole window again, which the timings in tests/test_bounds_ical.py would catch.
     """
     dates: list[datetime] = []
     for series in query.series:
