@@ -4,7 +4,7 @@ feedparser keeps the entities a DOCTYPE declares with plain-text values, and whe
 gives up on a feed it hands them to its lenient parser, which expands every reference
 without limit. expat stops a quadratic blowup (one 50 KB entity referred to 50,000
 times) at its amplification limit, and that very failure sends the feed to the lenient
-parser: 2.5 GB of text and nine minutes for a 350 KB feed (tests/test_bounds_xml.py).
+parser: 2.5 GB of text from a 350 KB feed, for minutes (tests/test_bounds_xml.py).
 No feed needs a DOCTYPE (the lenient parser knows HTML's entities, &nbsp; and the rest,
 by itself), so it is cut out with its declarations before feedparser sees the bytes.
 
