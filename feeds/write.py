@@ -140,6 +140,25 @@ def write_atomic(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
         _fsync_dir(path.parent)
 
 
+# The temp files of our atomic writes, ".<target name>.<random>.tmp": write_atomic's (mkstemp
+# draws 8 of [a-z0-9_]) and warehouse.analysis's (a uuid4's 32 hex digits).
+_TEMP_FILE = re.compile(r"\..+\.(?:[a-z0-9_]{8}|[0-9a-f]{32})\.tmp")
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Delete the temp files, under `folder`, of writes whose process died before the
+    rename (a SIGKILL, a power cut): nothing else would ever remove them, and a host
+    serving the folder would serve them, half-written. Only for a caller that no other
+    writer can be working beside: a refresh, holding the database's lock, for its public
+    folder. Returns what it deleted."""
+    removed = []
+    for path in folder.rglob(".*.tmp"):
+        if _TEMP_FILE.fullmatch(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 MANIFEST = ".convene-feeds.json"
 
 

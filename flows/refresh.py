@@ -21,7 +21,7 @@ from feeds.cached import Cache
 from feeds.render_store import RenderStore, store_path
 from feeds.site import write_site
 from feeds.site_manifest import code_version
-from feeds.write import PublishReport
+from feeds.write import PublishReport, remove_leftovers
 from flows.lock import LockBusy, RefreshLocked, refresh_lock
 from scrapers.config import FeedWindow, Settings, load_settings
 from scrapers.crawl import collect
@@ -30,7 +30,7 @@ from scrapers.model import ParseContext, Source
 from scrapers.pipeline import SUCCESS, SourceResult
 from scrapers.registry import PARSERS
 from scrapers.sources import load_sources
-from warehouse.analysis import publish_analysis
+from warehouse.analysis import analysis_path, publish_analysis, remove_scratch
 from warehouse.cache import recall, recall_robots
 from warehouse.canonical import read_published
 from warehouse.changelog import change_records, news_posts
@@ -144,6 +144,10 @@ def publish_feeds(
     overrides: Overrides,
     window: FeedWindow,
 ) -> PublishReport:
+    # A refresh killed while publishing left its temp files and scratch folders; this
+    # one holds the lock, so no writer is at work there now.
+    remove_leftovers(public_dir)
+    remove_scratch(analysis_path(db_path).parent)
     con = connect(db_path, read_only=True)
     try:
         # Read and merged once: the event feeds and the changes feeds cut the same set.

@@ -39,6 +39,7 @@ from warehouse.chart import OTHER_COLOUR, PALETTE, Series, stacked_bars_svg
 ANALYSIS_NAME = "analysis.duckdb"
 DATA_DIR = "data"  # under the public folder
 CHART_NAME = "events-by-month.svg"
+SCRATCH_PREFIX = ".analysis-"  # the folder each publish makes its files in, beside the copy
 # Views order their own rows; canonical_events is exported as stored (sorting a million
 # rows would triple the export time). Not source_health_daily: it changes at every
 # refresh, and a refresh that finds nothing new leaves the published folder as it was
@@ -81,7 +82,7 @@ def publish_analysis(
     data_dir.mkdir(parents=True, exist_ok=True)
     # Everything is made in a scratch folder beside the copy, never in public/: a quiet
     # refresh must leave the published folders exactly as they were.
-    with tempfile.TemporaryDirectory(prefix=".analysis-", dir=target.parent) as scratch:
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=target.parent) as scratch:
         fresh, made = Path(scratch) / target.name, Path(scratch)
         started = time.perf_counter()
         copy_database(db_path, fresh)
@@ -105,6 +106,18 @@ def publish_analysis(
         files.append(data_dir / CHART_NAME)
     exported = time.perf_counter() - started - copied
     return AnalysisReport(target, copied, exported, tuple(files))
+
+
+def remove_scratch(folder: Path) -> list[Path]:
+    """Delete the scratch folders (`.analysis-*`) that publishes killed before the end of
+    publish_analysis left in `folder`, the copy's folder: each can hold a whole copy of the
+    database. Only while no publish can be at work there (a refresh holds the lock)."""
+    removed = []
+    for path in folder.glob(f"{SCRATCH_PREFIX}*"):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def copy_database(db_path: Path, fresh: Path) -> None:
