@@ -10,6 +10,7 @@ depend on).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import duckdb
 
@@ -50,8 +51,9 @@ class Layout:
         )
 
 
+@cache
 def expected_layout() -> Layout:
-    """What the migrations make."""
+    """What the migrations make (the same for the life of the process)."""
     con = duckdb.connect(":memory:")
     try:
         migrate(con)
