@@ -1,9 +1,10 @@
 """XML entity hazards (issue 10) against every parser: nothing expands, nothing is read.
 
 Each payload goes where its parser reads markup: a whole RSS feed (feedparser: expat,
-then its lenient parser), HTML pages with microdata and with RDFa (lxml's HTML parser,
-extruct, pyRdfa), an html-kind listing (BeautifulSoup on lxml), a WordPress event
-description and an iCalendar DESCRIPTION (HTML turned to text). For every pair: parse
+then its lenient parser), an Atom feed broken so that lxml repairs it, HTML pages with
+microdata and with RDFa (lxml's HTML parser, extruct, pyRdfa), an html-kind listing
+(BeautifulSoup on lxml), a WordPress event description and an iCalendar DESCRIPTION
+(HTML turned to text). For every pair: parse
 returns a ParseResult without raising, the output is no bigger than the input allows
 (no expansion), the secret file's text and the local server's answers appear nowhere
 (events, posts, warnings, errors), the server sees no request, and it takes seconds at
@@ -103,6 +104,17 @@ def rss(doctype: str, text: str) -> bytes:
     ).encode()
 
 
+def broken_atom(doctype: str, text: str) -> bytes:
+    # A <category> closed by </title>: feedparser's lenient parser raises on it, and the
+    # feed is read again after lxml's recovering parser repairs it (scrapers/feed_read.py).
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>\n{doctype}\n'
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>hazard-1</id>'
+        f"<title>T {text}</title><summary>{text}</summary>"
+        "<category>0</title><item></item></category></entry></feed>"
+    ).encode()
+
+
 def page(doctype: str, body: str) -> bytes:
     return (
         f"{doctype}\n<html><head><title>Hazards</title></head><body>{body}</body></html>".encode()
@@ -173,6 +185,7 @@ class Reader:
     kind: str
     document: Callable[[str, str], bytes]
     source: Source
+    said: str = ""  # a warning that shows the path under test was taken
 
 
 def source(kind: str) -> Source:
@@ -189,6 +202,7 @@ def source(kind: str) -> Source:
 
 READERS = {
     "feed": Reader("feed", rss, source("feed")),
+    "feed, repaired by lxml": Reader("feed", broken_atom, source("feed"), "lxml repaired"),
     "jsonld microdata": Reader("jsonld", microdata, source("jsonld")),
     "jsonld RDFa": Reader("jsonld", rdfa, source("jsonld")),
     "html listing": Reader("html", listing, source("html")),
@@ -246,7 +260,8 @@ def test_no_hazard_expands_reads_or_asks(name: str, secret: Path, server: FaultS
     for hazard in hazards(secret, server.base_url):
         result, took = check(reader, reader.document(hazard.doctype, hazard.reference), server)
         # The document was read, not just refused: the item is there.
-        assert items(result) == 1 and result.error is None, (hazard.name, result.error)
+        assert items(result) >= 1 and result.error is None, (hazard.name, result.error)
+        assert not reader.said or any(reader.said in said for said in result.warnings)
         timings.append(f"{hazard.name} {took * 1000:.0f} ms")
     print(f"\n{name}: " + ", ".join(timings))
 
