@@ -4,13 +4,13 @@ Each payload goes where its parser reads markup: a whole RSS feed (feedparser: e
 then its lenient parser), an Atom feed broken so that lxml repairs it, HTML pages with
 microdata and with RDFa (lxml's HTML parser, extruct, pyRdfa), an html-kind listing
 (BeautifulSoup on lxml), a WordPress event description and an iCalendar DESCRIPTION
-(HTML turned to text). For every pair: parse
-returns a ParseResult without raising, the output is no bigger than the input allows
-(no expansion), the secret file's text and the local server's answers appear nowhere
-(events, posts, warnings, errors), the server sees no request, and it takes seconds at
-most. The controls show the payloads bite: expat fetching external entities, the DTD
-and parameter entities reads the secret file and asks the server, and feedparser on its
-own expands the quadratic blowup that scrapers/feed_doctype.py now cuts out.
+(HTML turned to text). For every pair: parse returns a ParseResult without raising,
+the output is no bigger than the input allows (no expansion), the secret file's text and
+the local server's answers appear nowhere (events, posts, warnings, errors), the server
+sees no request, and it takes seconds at most. The controls show the payloads bite:
+expat fetching external entities, the DTD and parameter entities reads the secret file
+and asks the server, and feedparser on its own expands the quadratic blowup that
+scrapers/feed_doctype.py now cuts out.
 """
 
 from __future__ import annotations
