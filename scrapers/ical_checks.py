@@ -78,7 +78,8 @@ def _recurrence_problem(component: Component, errors: dict[str, str]) -> str | N
     start = moment(component, "DTSTART")
     for rule in rules(component):
         unit = _TOO_FREQUENT.get(str(first(rule.get("FREQ")) or "").upper())
-        if unit and not rule.get("COUNT"):
+        # With COUNT or UNTIL the walk is bounded by the occurrence cap like any other.
+        if unit and not rule.get("COUNT") and not rule.get("UNTIL"):
             return f"it repeats every {unit} without end"
         until = first(rule.get("UNTIL"))
         if isinstance(until, date) and start is not None and _day(until) < _day(start):

@@ -79,6 +79,7 @@ def test_every_second_or_minute_without_end_keeps_its_first_date_in_milliseconds
 
 DENSE = {
     "SECONDLY;COUNT=1000000000": "FREQ=SECONDLY;COUNT=1000000000",
+    "SECONDLY until next year": "FREQ=SECONDLY;UNTIL=20270101T000000Z",
     "MINUTELY, 60 BYSECONDs": f"FREQ=MINUTELY;COUNT=100000000;BYSECOND={SECONDS}",
     "HOURLY, 60x60, no end": f"FREQ=HOURLY;BYMINUTE={SECONDS};BYSECOND={SECONDS}",
     "DAILY, every second, no end": f"FREQ=DAILY;{EVERY_SECOND_OF_THE_DAY}",
