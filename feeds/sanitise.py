@@ -10,6 +10,7 @@ with an allowlist: anything not named here is dropped.
 
 from __future__ import annotations
 
+import html
 from urllib.parse import urlsplit
 
 import nh3
@@ -53,4 +54,15 @@ def web_url(url: str | None) -> str | None:
         parts = urlsplit(text)
     except ValueError:
         return None
-    return text if parts.scheme.lower() in WEB_SCHEMES and parts.netloc else None
+    if parts.scheme.lower() not in WEB_SCHEMES or not parts.netloc:
+        return None
+    return text if _browser_reads(text) else None
+
+
+def _browser_reads(url: str) -> bool:
+    """Whether a browser's URL parser reads the address ("http://a b/" and "http://x:99999/"
+    it does not). nh3 parses links with one (the WHATWG parser of Rust's url crate) and
+    drops the href of any it cannot read, so asking it keeps an item's <link> and the links
+    in its description the same."""
+    link = f'<a href="{html.escape(url)}"></a>'
+    return "href=" in nh3.clean(link, tags={"a"}, attributes={"a": {"href"}}, link_rel=None)

@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 import feedparser
+from feedparser.encodings import convert_to_utf8
 from lxml import etree
 
 _CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
@@ -54,10 +55,15 @@ def _charref(match: re.Match[bytes]) -> bytes:
 
 def _repaired(body: bytes) -> bytes | None:
     """The markup as lxml's recovering parser rebuilds it (no DTD, entities or network:
-    the DOCTYPE was cut out before), or None when it finds no element at all."""
-    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
+    the DOCTYPE was cut out before), or None when it finds no element at all. It reads
+    the text feedparser read (its convert_to_utf8), not what a wrong declaration says."""
+    data = convert_to_utf8({}, body, {})
+    text = data if isinstance(data, bytes) else body
+    parser = etree.XMLParser(
+        recover=True, resolve_entities=False, no_network=True, encoding="utf-8"
+    )
     try:
-        root = etree.fromstring(body, parser)
+        root = etree.fromstring(text, parser)
     except etree.XMLSyntaxError:
         return None
     if root is None:
