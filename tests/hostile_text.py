@@ -122,9 +122,10 @@ ATTENDANCE = st.sampled_from(["in-person", "online", "mixed", "unknown"])
 
 
 @st.composite
-def events(draw: st.DrawFn, number: int = 0) -> Event:
-    """An event whose every text field is hostile; the `number`th day from DAY, so a
-    list of them keeps its order in every feed (they sort by start)."""
+def events(draw: st.DrawFn, number: int = 0, described: bool = True) -> Event:
+    """An event whose every text field is hostile (but the description when not
+    `described`: for feeds that do not show it); the `number`th day from DAY, so a list
+    of them keeps its order in every feed (they sort by start)."""
     all_day = draw(st.booleans())
     start = DAY + timedelta(days=number)
     if all_day:
@@ -139,7 +140,7 @@ def events(draw: st.DrawFn, number: int = 0) -> Event:
         all_day=all_day,
         timezone=draw(ZONES),
         url=draw(URLS),
-        description=draw(maybe_text(16)),
+        description=draw(maybe_text(16)) if described else None,
         location=draw(locations()),
         attendance=draw(ATTENDANCE),
         status=draw(st.sampled_from(STATUSES)),
@@ -147,9 +148,9 @@ def events(draw: st.DrawFn, number: int = 0) -> Event:
     )
 
 
-def event_lists(most: int = 3) -> st.SearchStrategy[list[Event]]:
+def event_lists(most: int = 3, described: bool = True) -> st.SearchStrategy[list[Event]]:
     return st.integers(0, most).flatmap(
-        lambda count: st.tuples(*(events(n) for n in range(count))).map(list)
+        lambda count: st.tuples(*(events(n, described) for n in range(count))).map(list)
     )
 
 
@@ -158,7 +159,7 @@ LISTINGS = st.lists(st.tuples(hostile_text(4), maybe_text(3)), max_size=2)
 
 
 @st.composite
-def stored_lists(draw: st.DrawFn) -> list[StoredEvent]:
+def stored_lists(draw: st.DrawFn, described: bool = True) -> list[StoredEvent]:
     """Up to three stored events of event_lists, each with a hostile source name,
     other listings and classifier reason (it ends DESCRIPTION), in start order."""
     return [
@@ -170,5 +171,5 @@ def stored_lists(draw: st.DrawFn) -> list[StoredEvent]:
             labels=(Label("region", "london", "place", draw(hostile_text(3))),),
             sequence=draw(st.integers(0, 5)),
         )
-        for event in draw(event_lists())
+        for event in draw(event_lists(described=described))
     ]

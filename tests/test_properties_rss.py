@@ -236,7 +236,8 @@ SAID = {"new": "Newly listed on Convene.",
 def changes(draw: st.DrawFn) -> list[Change]:
     """A change of each drawn event, newest first (one hour apart)."""
     found = []
-    for number, stored in enumerate(draw(stored_lists())):
+    # A change's item never shows the event's description: none is drawn.
+    for number, stored in enumerate(draw(stored_lists(described=False))):
         start = stored.event.start
         found.append(
             Change(
