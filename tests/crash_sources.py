@@ -10,6 +10,8 @@ not depend on how many refreshes saw it (a drop waits for a second fetch).
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -91,8 +93,9 @@ def write_round(folder: Path, round_: int) -> None:
         (folder / f"calendar-{source}.ics").write_bytes(calendar(source, round_))
 
 
-def sources_file(folder: Path, base_url: str) -> Path:
-    """The sources file: every calendar, served by the local server at `base_url`."""
+def sources_file(folder: Path, base_url: str, extra: str = "") -> Path:
+    """The sources file: every calendar, served by the local server at `base_url`, and
+    the `extra` sources (TOML)."""
     tables = [
         f'[[source]]\nid = "crash-{s}"\nname = "Crash trial calendar {s}"\n'
         f'organiser = "Community {s}"\nurl = "{base_url}/calendar-{s}.ics"\nkind = "ical"\n'
@@ -101,5 +104,30 @@ def sources_file(folder: Path, base_url: str) -> Path:
     ]
     settings = "[settings]\nper_host_concurrency = 16\nhost_delay_seconds = 0\n\n"
     path = folder / "sources.toml"
-    path.write_text(settings + "\n".join(tables), encoding="utf-8")
+    path.write_text(settings + "\n".join([*tables, extra]), encoding="utf-8")
     return path
+
+
+@dataclass(frozen=True)
+class Place:
+    """A database, its render cache, analysts' copy and lock beside it, and its feeds."""
+
+    folder: Path
+
+    @property
+    def db(self) -> Path:
+        return self.folder / "convene.duckdb"
+
+    @property
+    def public(self) -> Path:
+        return self.folder / "public"
+
+    def args(self, sources: Path, *more: str) -> list[str]:
+        """`convene refresh` of this place, with no overrides file."""
+        return ["refresh", "--sources", str(sources), "--db", str(self.db),
+                "--public", str(self.public), "--overrides", str(self.folder / "none.toml"),
+                *more]  # fmt: skip
+
+    def copy(self, to: Path) -> Place:
+        shutil.copytree(self.folder, to)
+        return Place(to)

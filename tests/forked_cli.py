@@ -19,6 +19,8 @@ import subprocess
 import sys
 import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +100,20 @@ class ForkedCli:
         if self.process.stdin is not None:
             self.process.stdin.close()
         self.process.wait(timeout=60)
+
+
+@contextmanager
+def prefect_cli() -> Iterator[ForkedCli]:
+    """A ForkedCli whose commands use the Prefect API of this process's settings (the
+    test harness's, under the prefect_api fixture)."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "COLUMNS": "200"}
+    forked = ForkedCli(env)
+    try:
+        yield forked
+    finally:
+        forked.close()
 
 
 if __name__ == "__main__":

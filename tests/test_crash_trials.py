@@ -1,9 +1,11 @@
 """SIGKILL at random moments of a real refresh (`convene refresh`, Prefect flow, local HTTP
 sources), and what must hold afterwards.
 
-Each trial is a round in which every source changed. The refresh is killed at a moment
-drawn (seeded) from its own slot of the measured span of a refresh, from the start of
-the flow to its end, so the kills spread over fetching, storing and publishing. Then:
+Each trial is a round in which two sources changed (tests/crash_sources.py). The refresh
+is killed at a moment drawn (seeded) in its own slot of the span of a refresh measured
+first, counted from the moment its flow begins (the second before, importing and creating
+the flow run, touches nothing and varies most with the machine's load), so the kills
+spread over fetching, storing and publishing. Then:
 
 - the database opens and warehouse.integrity finds nothing wrong (the analysts' copy too);
 - the render cache (SQLite) passes its own integrity check;
@@ -33,8 +35,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from crash_sources import sources_file, write_round
-from forked_cli import ForkedCli
+from crash_sources import Place, sources_file, write_round
+from forked_cli import ForkedCli, prefect_cli
 from httpserver import serve
 from published_files import Files, events_of, leftovers, mixed, same_render, snapshot
 
@@ -47,53 +49,24 @@ from warehouse.overrides import Overrides
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect, pytest.mark.usefixtures("prefect_api")]
 
-TRIALS = int(os.environ.get("CRASH_TRIALS", 20))
+TRIALS = 20
 SEED = 20251127
-MORE = 5  # extra kills at most per phase, should a phase have had fewer than two
+MORE = 8  # extra kills at most per phase, should a phase have had fewer than two
 # What the refresh's log says as each phase ends, in order: a kill after the line of one
 # and before that of the next landed in the phase named with the next.
+FLOW_BEGAN = "Beginning flow run"
 MARKS = (
-    ("fetch", "Beginning flow run"),
+    ("fetch", FLOW_BEGAN),
     ("store", "Task run 'collect_sources"),
     ("publish", "Task run 'store_results"),
     ("after publishing", "Task run 'publish_feeds"),
 )
 
 
-@dataclass(frozen=True)
-class Place:
-    """A database, its render cache, analysts' copy and lock beside it, and its feeds."""
-
-    folder: Path
-
-    @property
-    def db(self) -> Path:
-        return self.folder / "convene.duckdb"
-
-    @property
-    def public(self) -> Path:
-        return self.folder / "public"
-
-    def args(self, sources: Path, *more: str) -> list[str]:
-        return ["refresh", "--sources", str(sources), "--db", str(self.db),
-                "--public", str(self.public), "--overrides", str(self.folder / "none.toml"),
-                *more]  # fmt: skip
-
-    def copy(self, to: Path) -> Place:
-        shutil.copytree(self.folder, to)
-        return Place(to)
-
-
 @pytest.fixture(scope="module")
 def cli() -> Iterator[ForkedCli]:
-    from prefect.settings import PREFECT_API_URL
-
-    forked = ForkedCli({**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()),
-                        "COLUMNS": "200"})  # fmt: skip
-    try:
+    with prefect_cli() as forked:
         yield forked
-    finally:
-        forked.close()
 
 
 def phase_of(log: Path) -> str:
@@ -102,22 +75,29 @@ def phase_of(log: Path) -> str:
     return reached[-1] if reached else "starting"
 
 
+def flow_began(log: Path) -> float:
+    """Wait until the refresh's flow has begun (its log says so); returns the moment."""
+    deadline = time.monotonic() + 120
+    while FLOW_BEGAN not in (log.read_text(errors="replace") if log.exists() else ""):
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.005)
+    return time.monotonic()
+
+
 def timeline(cli: ForkedCli, args: list[str], log: Path) -> dict[str, float]:
-    """Run to the end, noting when each phase began (seconds after the start)."""
-    started = time.monotonic()
+    """Run to the end, noting when each phase began, in seconds after the flow began."""
+    log.unlink(missing_ok=True)  # an earlier run's log would say the flow had begun
     pid = cli.start(args, log)
+    began = flow_began(log)
     seen: dict[str, float] = {}
-    while len(seen) < len(MARKS):
-        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    while len(seen) < len(MARKS) and time.monotonic() - began < 300:
+        text = log.read_text(encoding="utf-8", errors="replace")
         for phase, mark in MARKS:
             if mark in text and phase not in seen:
-                seen[phase] = time.monotonic() - started
-        if "Error" in text or time.monotonic() - started > 300:
-            break
-        time.sleep(0.01)
+                seen[phase] = time.monotonic() - began
+        time.sleep(0.005)
     assert cli.wait(pid) == 0, log.read_text()
-    seen["exit"] = time.monotonic() - started
-    return seen
+    return seen | {"fetch": 0.0, "exit": time.monotonic() - began}
 
 
 def kill_moments(span: tuple[float, float], count: int, seed: int) -> list[float]:
@@ -158,13 +138,16 @@ class Tally:
     mixed_sets: int = 0  # kills after which some files were new and others still old
     wal: int = 0  # kills that left DuckDB's write-ahead log to replay
     journal: int = 0  # kills that left a hot SQLite journal beside the render cache
+    aimed: int = 0  # kills aimed at a phase the spread ones missed
 
 
 def kill(cli: ForkedCli, main: Place, sources: Path, work: Path, moment: float) -> str:
-    """Start a refresh, SIGKILL it `moment` seconds later; the phase it had reached."""
+    """Start a refresh, SIGKILL it `moment` seconds after its flow began; the phase it had
+    reached."""
     log = work / "killed.log"
+    log.unlink(missing_ok=True)
     pid = cli.start(main.args(sources), log)
-    time.sleep(moment)
+    time.sleep(max(0.0, flow_began(log) + moment - time.monotonic()))
     os.kill(pid, signal.SIGKILL)
     status = cli.wait(pid)
     assert status in (-signal.SIGKILL, 0), log.read_text()
@@ -238,24 +221,32 @@ def test_a_refresh_killed_at_any_moment_leaves_everything_whole(
     tally, rounds = Tally(), iter(range(10**6))
     with serve(site) as server:
         sources = sources_file(tmp_path, server.base_url)
-        write_round(site, next(rounds))
-        timeline(cli, main.args(sources), tmp_path / "first.log")
-        write_round(site, next(rounds))
-        span = timeline(cli, main.args(sources), tmp_path / "measured.log")
-        for moment in kill_moments((span["fetch"], span["exit"]), TRIALS, SEED):
+        # The first two refreshes fill the database and the render cache; the span is the
+        # mean of the next two, as warm as the refreshes that will be killed.
+        measured = []
+        for _ in range(4):
+            write_round(site, next(rounds))
+            measured.append(timeline(cli, main.args(sources), tmp_path / "measured.log"))
+        span = {k: (measured[2][k] + measured[3][k]) / 2 for k in measured[2]}
+        for moment in kill_moments((0.0, span["exit"]), TRIALS, SEED):
             write_round(site, next(rounds))
             run_trial(cli, main, sources, tmp_path, moment, tally)
-        # Should the machine's load have shifted the phases, a few more kills drawn in a
-        # phase's measured window make sure each phase is hit at least twice.
+        # The machine's load moves the phases about: should a phase have had fewer than
+        # two kills, more are aimed at it, each in its window measured again just before.
         rng = random.Random(SEED)
         for phase, end in (("fetch", "store"), ("store", "publish"), ("publish", "exit")):
             for _ in range(MORE):
                 if tally.phases[phase] >= 2:
                     break
                 write_round(site, next(rounds))
-                run_trial(cli, main, sources, tmp_path, rng.uniform(span[phase], span[end]), tally)
+                now = timeline(cli, main.args(sources), tmp_path / "measured.log")
+                write_round(site, next(rounds))
+                moment = rng.uniform(now[phase], now[end])
+                tally.aimed += 1
+                run_trial(cli, main, sources, tmp_path, moment, tally)
     took = time.monotonic() - started
-    print(f"\n{sum(tally.phases.values())} trials in {took:.0f} s; phases began at"
+    print(f"\n{sum(tally.phases.values())} trials ({tally.aimed} aimed) in {took:.0f} s;"
+          " phases began at"
           f" {({k: round(v, 2) for k, v in span.items()})} s; kills landed {dict(tally.phases)};"
           f" {tally.mixed_sets} left some changed files new and others old;"
           f" {tally.wal} left a DuckDB WAL, {tally.journal} a render-cache journal")  # fmt: skip
