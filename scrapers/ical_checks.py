@@ -13,6 +13,7 @@ from icalendar import Component
 from icalendar.prop import vDDDTypes, vRecur
 
 from scrapers.ical_fields import first
+from scrapers.ical_impossible import impossible
 from scrapers.ical_times import moment
 
 RECURRENCE = ("RRULE", "RDATE", "EXDATE")
@@ -84,6 +85,9 @@ def _recurrence_problem(component: Component, errors: dict[str, str]) -> str | N
         until = first(rule.get("UNTIL"))
         if isinstance(until, date) and start is not None and _day(until) < _day(start):
             return "its repeat rule ends before it starts"
+        never = impossible(rule, start) if start is not None else None
+        if never:
+            return never
     return None
 
 

@@ -20,6 +20,7 @@ from icalendar import Calendar, Component
 from icalendar.prop import vDDDTypes
 from recurring_ical_events.util import convert_to_datetime
 
+from scrapers.ical_budget import Budget, OverBudget
 from scrapers.ical_rebase import rebase
 from scrapers.ical_series import Series, label
 from scrapers.ical_times import as_instant, instant_key, moment
@@ -83,13 +84,31 @@ def expand(series: Series, ctx: ParseContext) -> tuple[list[Occurrence], list[st
         components, refused = rebase(series.components, ctx)
         if refused and master is not None:
             return _single(master, ctx), [f"{label(master)}: {refused}"]
-        return _recurring(components, ctx)
+        return _budgeted(components, master, ctx)
     except Exception as exc:  # recurring_ical_events raises many kinds on odd rules
         if master is None:
             raise
         why = f"{type(exc).__name__}: {' '.join(str(exc).split())[:120]}"
         note = f"{label(master)}: could not expand its dates ({why}); kept its first date"
         return _single(master, ctx), [note]
+
+
+def _budgeted(
+    components: Sequence[Component], master: Component | None, ctx: ParseContext
+) -> tuple[list[Occurrence], list[str]]:
+    """The expansion, stopped where dateutil has done more work than any real rule needs
+    (scrapers.ical_budget): the series keeps the dates found by then."""
+    found: dict[str, Occurrence] = {}
+    try:
+        with Budget():
+            return _recurring(components, ctx, found)
+    except OverBudget:
+        # Spans are made in order from the window's start: what was found is a prefix.
+        kept = _ordered(found)[: ctx.max_occurrences]
+        why = f"{label(components[0])}: its repeat rule takes too long to work out"
+        if kept or master is None:
+            return kept, [f"{why}; kept the {len(kept)} dates found first"]
+        return _single(master, ctx), [f"{why}; kept only its first date"]
 
 
 def _single(component: Component, ctx: ParseContext) -> list[Occurrence]:
@@ -118,28 +137,33 @@ def _end(component: Component, start: date | datetime) -> date | datetime | None
 
 
 def _recurring(
-    components: Sequence[Component], ctx: ParseContext
+    components: Sequence[Component], ctx: ParseContext, found: dict[str, Occurrence]
 ) -> tuple[list[Occurrence], list[str]]:
+    """Fills found (by slot) span by span, so a caller that stops it keeps the spans done."""
     calendar = Calendar()
     for component in components:
         calendar.add_component(component)
     query = recurring_ical_events.CalendarQuery(calendar, components=[_SELECT])
     cap = ctx.max_occurrences
-    found: dict[str, Occurrence] = {}
     start = ctx.window_start
     while start < ctx.window_end and len(found) <= cap:
         # EXDATEs take dates away, so a span can hold fewer occurrences than rule dates;
         # a quarter of the cap at least keeps such spans few.
         stop = _stop(query, start, ctx.window_end, max(cap + 1 - len(found), cap // 4, 1))
+        # between() makes the whole span before any is added: a stop inside it adds none.
         for occurrence in query.between(start, stop):
             # An occurrence running across two spans comes back twice: its slot tells.
             found.setdefault(instant_key(occurrence.slot), occurrence)
         start = stop
-    ordered = sorted(found.values(), key=lambda occurrence: as_instant(occurrence.start))
+    ordered = _ordered(found)
     if len(ordered) <= cap:
         return ordered, []
     note = f"{label(components[0])}: more than {cap} occurrences; kept the first"
     return ordered[:cap], [note]
+
+
+def _ordered(found: dict[str, Occurrence]) -> list[Occurrence]:
+    return sorted(found.values(), key=lambda occurrence: as_instant(occurrence.start))
 
 
 def _stop(

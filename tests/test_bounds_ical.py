@@ -13,12 +13,17 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import recurring_ical_events
-from hypothesis import given, settings
+from dateutil.rrule import rrulestr
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
+from icalendar.prop import vRecur
 
+from scrapers import ical_budget, ical_checks
 from scrapers.ical import parse
+from scrapers.ical_impossible import impossible
 from scrapers.ical_rebase import rebase
 from scrapers.model import ParseContext, ParseResult, Source
 
@@ -248,3 +253,183 @@ def test_a_2_mb_calendar_of_5000_events_parses_in_seconds() -> None:
         date(2026, 1, 1) + timedelta(days=n) for n in range(400)
     }
     assert took < 10
+
+
+# --- rules no date can match (issue 10, "Bounds") --------------------------------------
+# Before: dateutil walked each to the year 9999, DAILY;BYMONTH=2;BYMONTHDAY=31 10.3 s,
+# HOURLY;BYMONTH=2;BYMONTHDAY=30 20.2 s, MONTHLY;BYDAY=1MO;BYMONTHDAY=8 1.7 s.
+
+IMPOSSIBLE = {
+    "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31": "no date can match its repeat rule "
+    "(BYMONTH=2; BYMONTHDAY=31)",
+    "FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30": "no date can match its repeat rule "
+    "(BYMONTH=2; BYMONTHDAY=30)",
+    "FREQ=MONTHLY;BYDAY=1MO;BYMONTHDAY=8": "no date can match its repeat rule "
+    "(BYMONTHDAY=8; BYDAY=1MO)",
+    "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6": "its repeat rule asks for date 6 of each month "
+    "(BYSETPOS), which holds 5 at most",
+    "FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=31": "no date can match its repeat rule "
+    "(BYMONTH=4; BYMONTHDAY=31)",
+    "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;INTERVAL=3": "no date can match its repeat rule "
+    "(BYMONTH=2; BYMONTHDAY=30)",
+    "FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=-31,-30": "no date can match its repeat rule "
+    "(BYMONTH=2; BYMONTHDAY=-31,-30)",
+    "FREQ=YEARLY;BYYEARDAY=367": "no date can match its repeat rule (BYYEARDAY=367)",
+    "FREQ=YEARLY;BYYEARDAY=-366;BYMONTH=2": "no date can match its repeat rule "
+    "(BYMONTH=2; BYYEARDAY=-366)",
+    "FREQ=YEARLY;BYWEEKNO=54": "its repeat rule asks for week 54 of a year, which has 53 at most",
+    "FREQ=MONTHLY;BYDAY=-1FR;BYMONTHDAY=-8": "no date can match its repeat rule "
+    "(BYMONTHDAY=-8; BYDAY=-1FR)",
+    "FREQ=MONTHLY;BYDAY=6MO": "no date can match its repeat rule (BYDAY=6MO)",
+    "FREQ=YEARLY;BYDAY=54MO": "no date can match its repeat rule (BYDAY=54MO)",
+    # dateutil asks a date to be both the first Monday and a Tuesday.
+    "FREQ=MONTHLY;BYDAY=1MO,TU": "no date can match its repeat rule (BYDAY=1MO,TU)",
+    "FREQ=WEEKLY;BYDAY=MO,TU;BYSETPOS=3": "its repeat rule asks for date 3 of each week "
+    "(BYSETPOS), which holds 2 at most",
+    "FREQ=DAILY;BYHOUR=9,10;BYSETPOS=-3": "its repeat rule asks for date -3 of each day "
+    "(BYSETPOS), which holds 2 at most",
+}
+
+
+def test_rules_no_date_can_match_keep_their_first_date_in_milliseconds() -> None:
+    for rule, reason in IMPOSSIBLE.items():
+        result, took = timed(rule_event(rule))
+        print(f"\n{rule}: {took * 1000:.1f} ms")
+        assert [e.start for e in result.events] == [T0], rule
+        assert result.warnings == (
+            f"event 'Dense' (UID dense): {reason}; kept only its first date",
+        )
+        assert took < BOUND, rule
+
+
+def test_a_bare_yearly_rule_takes_its_day_from_dtstart() -> None:
+    # dateutil repeats a bare yearly rule on DTSTART's day: the 31st, of April only.
+    result, took = timed(rule_event("FREQ=YEARLY;BYMONTH=4", "20260131T090000Z"))
+    assert [e.start for e in result.events] == [datetime(2026, 1, 31, 9, tzinfo=UTC)]
+    assert result.warnings == (
+        "event 'Dense' (UID dense): no date can match its repeat rule "
+        "(BYMONTH=4; day 31 of the month, from its DTSTART); kept only its first date",
+    )
+    assert took < BOUND
+
+
+def test_an_impossible_rule_since_1970_costs_nothing_and_keeps_nothing_in_the_window() -> None:
+    result, took = timed(rule_event("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31", "19700101T090000Z"))
+    print(f"\nimpossible since 1970: {took * 1000:.1f} ms")
+    assert result.events == ()
+    assert result.warnings == (
+        "event 'Dense' (UID dense): no date can match its repeat rule "
+        "(BYMONTH=2; BYMONTHDAY=31); kept only its first date",
+    )
+    assert took < BOUND
+
+
+def test_rules_on_the_edge_of_possible_are_expanded_as_dateutil_does() -> None:
+    edge = (
+        "FREQ=MONTHLY;BYDAY=-1FR;BYMONTHDAY=-7",  # a last Friday on the 7th from the end
+        "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=5",  # fifth Mondays
+        "FREQ=YEARLY;BYMONTH=4,6;BYMONTHDAY=30,-30",
+        "FREQ=YEARLY;BYYEARDAY=365,-365",
+        "FREQ=YEARLY;BYWEEKNO=53;BYDAY=TH",  # 2026 has a week 53
+    )
+    start = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    for rule in edge:
+        result = parse(SOURCE, rule_event(rule, f"{start:%Y%m%dT%H%M%SZ}"), CTX)
+        expected = rrulestr(rule, dtstart=start).between(start, CTX.window_end, inc=True)
+        assert expected, rule  # each rule does give dates in the window
+        assert [e.start for e in result.events] == sorted({start, *expected}), rule
+        assert result.warnings == (), rule
+
+
+WEEKDAY = st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"])
+
+
+@st.composite
+def filtered_rule(draw: st.DrawFn) -> str:
+    """A monthly or yearly rule narrowed by day filters, possible or not."""
+    parts = [f"FREQ={draw(st.sampled_from(['MONTHLY', 'YEARLY']))}"]
+    ints = st.integers
+    options = {
+        "BYMONTH": st.lists(ints(1, 12), min_size=1, max_size=2),
+        "BYMONTHDAY": st.lists(ints(-31, 31).filter(bool), min_size=1, max_size=2),
+        "BYYEARDAY": st.lists(ints(-366, 366).filter(bool), min_size=1, max_size=2),
+        "BYSETPOS": st.lists(ints(-60, 60).filter(bool), min_size=1, max_size=2),
+    }
+    for key, values in options.items():
+        if draw(st.booleans()):
+            parts.append(f"{key}={','.join(map(str, draw(values)))}")
+    if draw(st.booleans()):
+        ordinal = draw(st.sampled_from([0, 1, 2, 4, 5, 6, -1, -5, -6, 53]))
+        parts.append(f"BYDAY={ordinal or ''}{draw(WEEKDAY)}")
+    return ";".join(parts)
+
+
+@settings(max_examples=80)
+@given(filtered_rule())
+def test_the_check_refuses_exactly_the_rules_dateutil_finds_no_date_for(rule: str) -> None:
+    # From 9000 dateutil's walk to 9999 is short, and holds every shape of year.
+    start = datetime(9000, 1, 1)
+    try:
+        found = next(iter(rrulestr(rule, dtstart=start)), None)
+    except IndexError:  # dateutil fails on 53MO in a month; expand() keeps DTSTART then
+        assume(False)
+    assert (impossible(vRecur.from_ical(rule), start) is None) == (found is not None)
+
+
+def test_fifty_impossible_events_parse_in_well_under_a_second_each() -> None:
+    rules = list(IMPOSSIBLE)
+    events = [
+        f"UID:never-{n}\nDTSTART:20260101T000000Z\nRRULE:{rules[n % len(rules)]}\nSUMMARY:Never"
+        for n in range(50)
+    ]
+    result, took = timed(calendar(*events))
+    print(f"\n50 impossible events: {took:.2f} s")
+    assert len(result.events) == 50 and {e.start for e in result.events} == {T0}
+    assert len(result.warnings) == 50 and all("first date" in w for w in result.warnings)
+    assert took < 5
+
+
+# --- the budget: what the structural check does not know ---------------------------------
+
+
+def test_a_rule_that_never_lands_on_its_day_is_stopped_by_the_budget() -> None:
+    # Every 7th day from a Thursday is always a Thursday, never a Tuesday: the check reads
+    # each filter alone, so only the budget stops dateutil walking to 9999 (1.3 s before).
+    result, took = timed(rule_event("FREQ=DAILY;INTERVAL=7;BYDAY=TU"))
+    print(f"\nstopped by the budget: {took * 1000:.1f} ms")
+    assert [e.start for e in result.events] == [T0]
+    assert result.warnings == (
+        "event 'Dense' (UID dense): its repeat rule takes too long to work out; "
+        "kept only its first date",
+    )
+    assert took < BOUND
+
+
+def test_the_budget_alone_bounds_every_impossible_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ical_checks, "impossible", lambda rule, start: None)
+    for rule in IMPOSSIBLE:
+        if "BYWEEKNO" in rule:
+            continue  # dateutil refuses week 54 itself
+        result, took = timed(rule_event(rule))
+        print(f"\n{rule} with the budget only: {took * 1000:.1f} ms")
+        assert [e.start for e in result.events] == [T0], rule
+        assert len(result.warnings) == 1 and "takes too long to work out" in result.warnings[0]
+        assert took < BOUND, rule
+
+
+def test_a_series_stopped_by_the_budget_keeps_the_dates_before_the_stop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # EXDATEs thin the first span of 501 hours to 251 dates, so it takes several spans.
+    hours = ",".join(f"{T0 + timedelta(hours=n):%Y%m%dT%H%M%SZ}" for n in range(1, 501, 2))
+    body = calendar(f"UID:dense\nDTSTART:20260101T000000Z\nRRULE:FREQ=HOURLY\nEXDATE:{hours}")
+    whole = parse(SOURCE, body, CTX)
+    monkeypatch.setattr(ical_budget, "STEPS", 700)
+    cut, again = parse(SOURCE, body, CTX), parse(SOURCE, body, CTX)
+    kept = len(cut.events)
+    assert 1 < kept < len(whole.events)
+    assert cut.events == whole.events[:kept] and again == cut  # the same stop each time
+    assert cut.warnings == (
+        "event UID dense: its repeat rule takes too long to work out; "
+        f"kept the {kept} dates found first",
+    )
