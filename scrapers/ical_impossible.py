@@ -58,7 +58,9 @@ class _Filters:
 def impossible(rule: vRecur, start: date) -> str | None:
     """Why no date can ever match the rule, in plain words, or None."""
     freq = str(first(rule.get("FREQ")) or "").upper()
-    if freq not in _TIME_PARTS:
+    # RFC 7529's other calendars have other months (an Ethiopic 13th): not judged here.
+    scale = str(first(rule.get("RSCALE")) or "GREGORIAN").upper()
+    if freq not in _TIME_PARTS or scale != "GREGORIAN":
         return None
     weeks = [n for n in _ints(rule, "BYWEEKNO") if not 1 <= abs(n) <= 53]
     if weeks:

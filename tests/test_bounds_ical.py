@@ -433,3 +433,12 @@ def test_a_series_stopped_by_the_budget_keeps_the_dates_before_the_stop(
         "event UID dense: its repeat rule takes too long to work out; "
         f"kept the {kept} dates found first",
     )
+
+
+def test_rules_of_other_calendars_are_not_judged_by_gregorian_months() -> None:
+    # RFC 7529: an Ethiopic year has a 13th month; the Gregorian one has none.
+    start = date(2013, 9, 6)
+    assert impossible(vRecur.from_ical("RSCALE=ETHIOPIC;FREQ=MONTHLY;BYMONTH=13"), start) is None
+    assert impossible(vRecur.from_ical("FREQ=MONTHLY;BYMONTH=13"), start) == (
+        "no date can match its repeat rule (BYMONTH=13; day 6 of the month, from its DTSTART)"
+    )
