@@ -12,9 +12,10 @@ its masks of the month or year when it enters a new one, through a private helpe
 class (rrule._iterinfo). That class is replaced by a subclass that counts those calls,
 weighted by what each costs, against the budget of the current thread; with no budget
 running it only passes them on. (sys.settrace counting every call was tried first: it
-made the 2 MB calendar of tests/test_bounds_ical.py 60% slower; this costs a few per
-cent.) Dates dateutil hands out again from its cache, as its time zones read from a
-VTIMEZONE do for each conversion, cost nothing.
+made the 2 MB calendar of tests/test_bounds_ical.py 60% slower. This adds about 0.35
+microseconds to each counted call, of which that calendar makes 3,400 and issue42.ics
+of the corpus 13,000: a few milliseconds.) Dates dateutil hands out again from its
+cache, as its time zones read from a VTIMEZONE do for each conversion, cost nothing.
 """
 
 from __future__ import annotations
