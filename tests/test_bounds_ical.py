@@ -442,3 +442,21 @@ def test_rules_of_other_calendars_are_not_judged_by_gregorian_months() -> None:
     assert impossible(vRecur.from_ical("FREQ=MONTHLY;BYMONTH=13"), start) == (
         "no date can match its repeat rule (BYMONTH=13; day 6 of the month, from its DTSTART)"
     )
+
+
+def test_a_rule_seeking_one_second_a_day_within_its_periods_is_stopped_by_the_budget() -> None:
+    # dateutil seeks 9:00:00 second by second within its periods (5.7 s before the budget
+    # counted those seeks); every 9:00 of the year, as MINUTELY, is within the budget.
+    rule = "FREQ=SECONDLY;UNTIL=20270101T000000Z;BYHOUR=9;BYMINUTE=0;BYSECOND=0"
+    result, took = timed(rule_event(rule))
+    print(f"\nseeking 9:00:00 each day: {took * 1000:.1f} ms")
+    assert [e.start for e in result.events] == [T0]
+    assert result.warnings == (
+        "event 'Dense' (UID dense): its repeat rule takes too long to work out; "
+        "kept only its first date",
+    )
+    assert took < BOUND
+    minutely, took = timed(rule_event("FREQ=MINUTELY;UNTIL=20270101T000000Z;BYHOUR=9;BYMINUTE=0"))
+    nine = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    assert [e.start for e in minutely.events] == [T0] + [nine + timedelta(n) for n in range(365)]
+    assert minutely.warnings == () and took < BOUND
