@@ -41,9 +41,9 @@ class Measured(Budget):
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> bool:
+    ) -> None:
         used.append((self.used, current))
-        return super().__exit__(kind, exc, tb)
+        super().__exit__(kind, exc, tb)
 
 
 def calendars() -> list[Path]:
@@ -56,7 +56,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", type=int, default=8)
     args = parser.parse_args()
-    expand.Budget = Measured  # type: ignore[misc]
+    expand.Budget = Measured  # type: ignore[attr-defined]
     files = calendars()
     for path in files:
         for window, ctx in WINDOWS.items():
