@@ -87,6 +87,21 @@ def _busy(path: Path, waited: float) -> LockBusy:
     )
 
 
+def lock_taken(db: Path) -> LockBusy | None:
+    """Who holds the database's refresh lock right now, or None (a probe: taken and
+    let go at once when free)."""
+    path = lock_path(db)
+    if not path.exists():
+        return None
+    probe = FileLock(path, thread_local=False)
+    try:
+        probe.acquire(blocking=False)
+    except Timeout:
+        return _busy(path, 0.0)
+    probe.release()
+    return None
+
+
 @asynccontextmanager
 async def refresh_lock(
     db: Path, timeout: float, on_wait: Callable[[LockBusy], None] | None = None

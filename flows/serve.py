@@ -26,13 +26,12 @@ from types import FrameType
 from typing import Annotated
 
 import typer
-from filelock import FileLock, Timeout
 
 from feeds.serve_http import ServeConfig, Server, Started, make_server
 from flows import cli
 from flows.cli import DbOpt, SourcesOpt, app, fail
 from flows.deploy import OverridesOpt, PublicOpt
-from flows.lock import LockBusy, lock_path, read_holder
+from flows.lock import lock_taken
 
 TOKEN_ENV = "CONVENE_REFRESH_TOKEN"
 MIN_TOKEN = 16
@@ -89,28 +88,6 @@ class SubprocessRefresher:
         if isinstance(code, int):
             last["result"] = EXIT_WORDS.get(code, f"ended with exit status {code}")
         return {"running": running, "last": last or None}
-
-
-def lock_taken(db: Path) -> LockBusy | None:
-    """Who holds the database's refresh lock right now, or None (a probe: taken and
-    let go at once when free)."""
-    path = lock_path(db)
-    if not path.exists():
-        return None
-    probe = FileLock(path, thread_local=False)
-    try:
-        probe.acquire(blocking=False)
-    except Timeout:
-        holder = read_holder(path)
-        pid, started = holder.get("pid"), holder.get("started_at")
-        return LockBusy(
-            str(path),
-            pid if isinstance(pid, int) else None,
-            started if isinstance(started, str) else None,
-            0.0,
-        )
-    probe.release()
-    return None
 
 
 def _now() -> str:
