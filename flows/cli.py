@@ -36,6 +36,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Docstrings are wrapped at 88 columns: markdown joins their lines into paragraphs,
+    # so help is rewrapped to the terminal instead of keeping our line breaks.
+    rich_markup_mode="markdown",
 )
 out = Console()
 err = Console(stderr=True)
