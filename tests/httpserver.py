@@ -70,3 +70,16 @@ def serve(folder: Path, slow_seconds: float = 5.0) -> Iterator[LocalServer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def in_thread(server: ThreadingHTTPServer) -> Iterator[int]:
+    """Run an HTTP server on a thread; yields its port, and stops and closes it after."""
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -33,18 +33,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 from crash_sources import Place, sources_file, write_round
 from forked_cli import ForkedCli, prefect_cli
 from httpserver import serve
 from published_files import Files, events_of, leftovers, mixed, same_render, snapshot
+from test_integrity import _problems as integrity
 
 from flows.refresh import publish_feeds
 from scrapers.config import load_settings
 from scrapers.registry import PARSERS
 from scrapers.sources import load_sources
-from warehouse.integrity import problems
 from warehouse.overrides import Overrides
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect, pytest.mark.usefixtures("prefect_api")]
@@ -108,14 +107,6 @@ def kill_moments(span: tuple[float, float], count: int, seed: int) -> list[float
     moments = [low + width * (k + rng.random()) for k in range(count)]
     rng.shuffle(moments)
     return moments
-
-
-def integrity(db: Path) -> list[str]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return problems(con)
-    finally:
-        con.close()
 
 
 def render_cache_check(place: Place, scratch: Path) -> str:

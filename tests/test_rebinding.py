@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from httpserver import in_thread
 
 from scrapers.fetch import fetch_all
 from scrapers.fetch_types import Fetched, FetchError, FetchOutcome, FetchSettings
@@ -84,14 +85,8 @@ def running(site: Site, host: str, port: int) -> Iterator[int]:
         {"address_family": socket.AF_INET6 if ":" in host else socket.AF_INET},
     )
     server = server_class((host, port), site.handler())
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with in_thread(server) as port:
+        yield port
 
 
 @dataclass

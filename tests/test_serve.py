@@ -16,7 +16,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, SAMPLES
+from httpserver import in_thread
 from test_lock import held_elsewhere
 from typer.testing import CliRunner
 
@@ -145,14 +145,8 @@ def public(tmp_path: Path) -> Path:
 @contextmanager
 def serving(config: ServeConfig) -> Iterator[int]:
     server = make_server("127.0.0.1", 0, config)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with in_thread(server) as port:
+        yield port
 
 
 @pytest.fixture
